@@ -1,0 +1,45 @@
+"""The pieces every process shares: settings, database engine and sessions."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+import models
+from settings import Settings
+
+
+@dataclass
+class Runtime:
+    """Settings plus the database, built once per process (web or worker)."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker
+
+    @classmethod
+    def build(cls, settings: Settings) -> "Runtime":
+        """Create the engine (and the SQLite file's folder) for these settings."""
+        url = settings.database_url
+        if url.startswith("sqlite:///"):
+            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        engine = models.make_engine(url)
+        return cls(settings, engine, models.make_session_factory(engine))
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commit at the end, roll back on any error."""
+        session = self.session_factory()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
