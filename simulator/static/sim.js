@@ -1,0 +1,392 @@
+// Chat simulator page: sends citizen actions to /sim/api/send and polls what the bot sent.
+"use strict";
+
+const TEXTS = {
+  th: {
+    title: "โปรแกรมจำลองแชท LINE", outage: "จำลอง LINE ล่ม (503)", citizens: "ผู้ใช้จำลอง",
+    hintUsers: "แต่ละคนมี LINE user id ของตัวเอง สลับคนเพื่อดูว่าบอทแยกบทสนทนาได้ถูกต้อง",
+    webhookTo: "ส่ง webhook ไปที่", userId: "User ID", placeholder: "พิมพ์ข้อความ", send: "ส่ง",
+    follow: "➕ เพิ่มเพื่อน", location: "📍 ตำแหน่ง", sticker: "😊 สติกเกอร์", image: "📷 รูปภาพ",
+    unfollow: "🚫 บล็อก", clear: "🧹 ล้างแชท", staff: "ข้อความถึงเจ้าหน้าที่",
+    hintStaff: "ข้อความที่บอทส่งไปยังกลุ่มศูนย์ฯ สายด่วน หรือผู้รับอื่นที่ไม่ใช่ผู้ใช้จำลอง",
+    pickLocation: "เลือกตำแหน่ง", lat: "ละติจูด", lon: "ลองจิจูด", placeName: "ชื่อสถานที่", address: "ที่อยู่",
+    cancel: "ยกเลิก", shareLocation: "แชร์ตำแหน่ง", pickDate: "เลือกวัน/เวลา",
+    chattingAs: "คุณคือ", followed: "เพิ่มเพื่อนแล้ว", unfollowed: "บล็อกบอทแล้ว",
+    httpError: "บอทตอบ HTTP", unreachable: "เชื่อมต่อบอทไม่ได้ — บอททำงานอยู่หรือไม่?",
+    noNotes: "ยังไม่มีข้อความถึงเจ้าหน้าที่", stickerSent: "[สติกเกอร์]", imageSent: "[รูปภาพ]",
+    call: "โทร", via: { reply: "ตอบกลับ", push: "ส่งตรง", multicast: "ส่งหลายคน" },
+  },
+  en: {
+    title: "LINE chat simulator", outage: "Simulate LINE outage (503)", citizens: "Simulated citizens",
+    hintUsers: "Each person has their own LINE user id. Switch people to check the bot keeps conversations apart.",
+    webhookTo: "Webhooks go to", userId: "User ID", placeholder: "Type a message", send: "Send",
+    follow: "➕ Add friend", location: "📍 Location", sticker: "😊 Sticker", image: "📷 Photo",
+    unfollow: "🚫 Block", clear: "🧹 Clear chat", staff: "Messages to staff",
+    hintStaff: "What the bot sent to centre groups, the hotline or anyone who is not a simulated citizen.",
+    pickLocation: "Choose a location", lat: "Latitude", lon: "Longitude", placeName: "Place name", address: "Address",
+    cancel: "Cancel", shareLocation: "Share location", pickDate: "Pick a date/time",
+    chattingAs: "You are", followed: "Added as a friend", unfollowed: "Blocked the bot",
+    httpError: "The bot answered HTTP", unreachable: "Cannot reach the bot — is it running?",
+    noNotes: "No messages to staff yet", stickerSent: "[sticker]", imageSent: "[photo]",
+    call: "Call", via: { reply: "reply", push: "push", multicast: "multicast" },
+  },
+};
+
+const PRESETS = [
+  { title: "อนุสาวรีย์ชัยสมรภูมิ", latitude: 13.7649, longitude: 100.5383,
+    address: "ถนนพญาไท แขวงทุ่งพญาไท เขตราชเทวี กรุงเทพมหานคร 10400 ประเทศไทย" },
+  { title: "เซ็นทรัลเวิลด์", latitude: 13.7466, longitude: 100.5393,
+    address: "999/9 ถนนพระราม 1 แขวงปทุมวัน เขตปทุมวัน กรุงเทพมหานคร 10330 ประเทศไทย" },
+  { title: "ประตูท่าแพ", latitude: 18.7877, longitude: 98.9933,
+    address: "อำเภอเมืองเชียงใหม่ เชียงใหม่ 50200 ประเทศไทย" },
+  { title: "มหาวิทยาลัยขอนแก่น", latitude: 16.4746, longitude: 102.8230,
+    address: "ถนนมิตรภาพ ตำบลในเมือง อำเภอเมืองขอนแก่น ขอนแก่น 40002 ประเทศไทย" },
+  { title: "ตลาดกิมหยง หาดใหญ่", latitude: 7.0063, longitude: 100.4700,
+    address: "ตำบลหาดใหญ่ อำเภอหาดใหญ่ สงขลา 90110 ประเทศไทย" },
+  { title: "Vientiane (outside Thailand)", latitude: 17.9757, longitude: 102.6331,
+    address: "Vientiane, Laos" },
+];
+
+const state = {
+  lang: localStorage.getItem("sim.lang") || "th",
+  users: [],
+  userId: localStorage.getItem("sim.user") || "",
+  since: 0,
+  notesSince: 0,
+  lastBot: null,
+  pendingDatetime: null,
+};
+
+const $ = (id) => document.getElementById(id);
+const t = (key) => TEXTS[state.lang][key] ?? key;
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) {
+    if (child !== null && child !== undefined) node.append(child);
+  }
+  return node;
+}
+
+async function api(path, body) {
+  const options = body === undefined ? {} : {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+  };
+  const response = await fetch(path, options);
+  return response.json();
+}
+
+// ---- language --------------------------------------------------------------------
+
+function applyLanguage() {
+  document.documentElement.lang = state.lang;
+  document.querySelectorAll("[data-i18n]").forEach((node) => { node.textContent = t(node.dataset.i18n); });
+  document.querySelectorAll("[data-i18n-placeholder]").forEach((node) => {
+    node.placeholder = t(node.dataset.i18nPlaceholder);
+  });
+  $("lang").textContent = state.lang === "th" ? "English" : "ภาษาไทย";
+  renderUsers();
+}
+
+// ---- people ----------------------------------------------------------------------
+
+function renderUsers() {
+  const list = $("users");
+  list.replaceChildren();
+  for (const user of state.users) {
+    const button = el("button", { type: "button", class: user.user_id === state.userId ? "active" : "",
+      onclick: () => selectUser(user.user_id) },
+      el("span", { class: "avatar" }, user.name.slice(0, 2)),
+      el("span", {}, user.name, el("small", {}, `${user.note} · ${user.language}`)));
+    list.append(el("li", {}, button));
+  }
+  const current = state.users.find((u) => u.user_id === state.userId);
+  $("chat-with").textContent = current ? `${t("chattingAs")} ${current.name}` : "";
+  $("user-id").textContent = state.userId;
+}
+
+function selectUser(userId) {
+  state.userId = userId;
+  state.since = 0;
+  state.lastBot = null;
+  localStorage.setItem("sim.user", userId);
+  $("chat").replaceChildren();
+  $("quick").replaceChildren();
+  renderUsers();
+  poll();
+}
+
+// ---- sending ---------------------------------------------------------------------
+
+async function send(payload) {
+  $("quick").replaceChildren();
+  await api("/sim/api/send", { user_id: state.userId, ...payload });
+  await poll();
+}
+
+function runAction(action) {
+  switch (action.type) {
+    case "message": return send({ type: "text", text: action.text });
+    case "postback": return send({ type: "postback", data: action.data, display_text: action.displayText || action.text });
+    case "location": return openLocation();
+    case "camera": case "cameraRoll": return send({ type: "image" });
+    case "datetimepicker": return openDatetime(action);
+    case "clipboard": return navigator.clipboard?.writeText(action.clipboardText || "");
+    default: return undefined;
+  }
+}
+
+function actionControl(action) {
+  const label = action.label || action.text || action.type;
+  if (action.type === "uri") {
+    const isTel = String(action.uri).startsWith("tel:");
+    const text = isTel ? `📞 ${t("call")} ${action.uri.slice(4)}` : `🔗 ${label}`;
+    return el("a", { href: action.uri, target: isTel ? "_self" : "_blank", rel: "noopener", title: action.uri }, text);
+  }
+  const icon = action.type === "location" ? "📍 " : action.type.startsWith("camera") ? "📷 " : "";
+  return el("button", { type: "button", onclick: () => runAction(action) }, icon + label);
+}
+
+// ---- rendering -------------------------------------------------------------------
+
+function clock(seconds) {
+  return new Date(seconds * 1000).toLocaleTimeString(state.lang === "th" ? "th-TH" : "en-GB",
+    { hour: "2-digit", minute: "2-digit" });
+}
+
+function textBubble(text) {
+  return el("div", { class: "bubble" }, text);
+}
+
+function renderUserMessage(message) {
+  if (message.type === "location") {
+    const lines = [`📍 ${message.title || ""}`.trim(), message.address, `${message.latitude}, ${message.longitude}`];
+    return textBubble(lines.filter(Boolean).join("\n"));
+  }
+  if (message.type === "sticker") return textBubble(t("stickerSent"));
+  if (message.type === "image") return textBubble(t("imageSent"));
+  return textBubble(message.text);
+}
+
+function card(title, text, actions, layout = "") {
+  return el("div", { class: "card" },
+    el("div", { class: "card-body" }, title ? el("div", { class: "card-title" }, title) : null, text || ""),
+    actions && actions.length ? el("div", { class: `actions ${layout}` }, ...actions.map(actionControl)) : null);
+}
+
+function renderTemplate(message) {
+  const tpl = message.template || {};
+  if (tpl.type === "confirm") return card("", tpl.text, tpl.actions, "confirm");
+  if (tpl.type === "buttons") return card(tpl.title, tpl.text, tpl.actions);
+  if (tpl.type === "carousel") {
+    return el("div", { class: "carousel" }, ...(tpl.columns || []).map((c) => card(c.title, c.text, c.actions)));
+  }
+  return card("", message.altText, []);
+}
+
+function flexParts(node, texts, actions) {
+  if (!node || typeof node !== "object") return;
+  if (node.type === "text") {
+    texts.push(node.text || (node.contents || []).map((span) => span.text || "").join(""));
+  }
+  if (node.type === "button" && node.action) actions.push(node.action);
+  for (const key of ["header", "hero", "body", "footer"]) flexParts(node[key], texts, actions);
+  if (Array.isArray(node.contents)) node.contents.forEach((child) => flexParts(child, texts, actions));
+}
+
+function renderFlex(message) {
+  const texts = [];
+  const actions = [];
+  flexParts(message.contents, texts, actions);
+  return el("div", { class: "card" },
+    el("div", { class: "alt" }, `Flex · ${message.altText || ""}`),
+    el("div", { class: "card-body flex-text" }, ...texts.filter(Boolean).map((line) => el("div", {}, line))),
+    actions.length ? el("div", { class: "actions" }, ...actions.map(actionControl)) : null);
+}
+
+function renderBotMessage(message) {
+  switch (message.type) {
+    case "text": return textBubble(message.text);
+    case "template": return renderTemplate(message);
+    case "flex": return renderFlex(message);
+    case "sticker": return textBubble(t("stickerSent"));
+    case "image": return el("div", { class: "bubble" }, el("a", { href: message.originalContentUrl, target: "_blank" }, t("imageSent")));
+    case "location": return textBubble(`📍 ${message.title}\n${message.address}\n${message.latitude}, ${message.longitude}`);
+    default: return textBubble(`[${message.type}] ${message.altText || ""}`);
+  }
+}
+
+function systemRow(message) {
+  let text = message.text === "follow" ? t("followed") : message.text === "unfollow" ? t("unfollowed") : message.text;
+  let cls = "system-note";
+  if (message.type === "error") {
+    text = message.status ? `${t("httpError")} ${message.status}` : t("unreachable");
+    cls += " error";
+  }
+  return el("div", { class: "row system" }, el("span", { class: cls }, text));
+}
+
+function renderEntry(entry) {
+  if (entry.from === "system" || entry.message.type === "system") return systemRow(entry.message);
+  if (entry.from === "user") {
+    return el("div", { class: "row user" }, el("span", { class: "time" }, clock(entry.at)), renderUserMessage(entry.message));
+  }
+  return el("div", { class: "row bot" }, el("span", { class: "avatar bot-avatar" }, "พม."),
+    renderBotMessage(entry.message),
+    el("span", {}, el("div", { class: "time" }, clock(entry.at)), el("div", { class: "via" }, t("via")[entry.via] || entry.via)));
+}
+
+function showLoading(entry) {
+  removeLoading();
+  const row = el("div", { class: "row bot", id: "loading-row" }, el("span", { class: "avatar bot-avatar" }, "พม."),
+    el("div", { class: "bubble loading-dots" }, el("span", {}, "•"), el("span", {}, "•"), el("span", {}, "•")));
+  $("chat").append(row);
+  setTimeout(removeLoading, entry.message.seconds * 1000);
+}
+
+function removeLoading() {
+  $("loading-row")?.remove();
+}
+
+function renderQuickReply() {
+  const quick = $("quick");
+  quick.replaceChildren();
+  const items = state.lastBot?.quickReply?.items || [];
+  for (const item of items) quick.append(actionControl(item.action));
+}
+
+function appendEntries(entries) {
+  const chat = $("chat");
+  for (const entry of entries) {
+    if (entry.from === "loading") { showLoading(entry); continue; }
+    if (entry.from === "bot") removeLoading();
+    chat.append(renderEntry(entry));
+    state.lastBot = entry.from === "bot" ? entry.message : null;
+  }
+  if (entries.length) {
+    renderQuickReply();
+    chat.scrollTop = chat.scrollHeight;
+  }
+}
+
+function appendNotes(entries) {
+  const notes = $("notes");
+  if (entries.length) notes.querySelector(".empty")?.remove();
+  for (const entry of entries) {
+    const note = el("div", { class: "note" },
+      el("div", { class: "note-head" }, el("code", {}, entry.chat), el("span", {}, `${t("via")[entry.via] || entry.via} · ${clock(entry.at)}`)),
+      el("div", { class: "row" }, renderBotMessage(entry.message)));
+    notes.prepend(note);
+  }
+}
+
+// ---- polling ---------------------------------------------------------------------
+
+let polling = false;
+
+async function poll() {
+  if (polling || !state.userId) return;
+  polling = true;
+  try {
+    const user = state.userId;
+    const chat = await api(`/sim/api/messages?user_id=${encodeURIComponent(user)}&since=${state.since}`);
+    if (user === state.userId) {
+      appendEntries(chat.entries);
+      if (chat.entries.length) state.since = chat.entries[chat.entries.length - 1].seq;
+    }
+    const notes = await api(`/sim/api/notifications?since=${state.notesSince}`);
+    appendNotes(notes.entries);
+    if (notes.entries.length) state.notesSince = notes.entries[notes.entries.length - 1].seq;
+  } catch (error) {
+    console.warn("poll failed", error);
+  } finally {
+    polling = false;
+  }
+}
+
+// ---- dialogs ---------------------------------------------------------------------
+
+function openLocation() {
+  const presets = $("presets");
+  presets.replaceChildren(...PRESETS.map((place) => el("button", { type: "button", onclick: () => fillLocation(place) },
+    place.title, el("small", {}, `${place.address} · ${place.latitude}, ${place.longitude}`))));
+  $("location-dialog").returnValue = "";
+  $("location-dialog").showModal();
+}
+
+function fillLocation(place) {
+  const form = $("location-form");
+  for (const key of ["latitude", "longitude", "title", "address"]) form.elements[key].value = place[key];
+}
+
+function submitLocation() {
+  if ($("location-dialog").returnValue !== "send") return;
+  const form = $("location-form").elements;
+  send({ type: "location", latitude: form.latitude.value, longitude: form.longitude.value,
+    title: form.title.value, address: form.address.value });
+}
+
+function openDatetime(action) {
+  const input = $("datetime-input");
+  input.type = { date: "date", time: "time" }[action.mode] || "datetime-local";
+  input.value = action.initial || "";
+  state.pendingDatetime = action;
+  $("datetime-dialog").returnValue = "";
+  $("datetime-dialog").showModal();
+}
+
+function submitDatetime() {
+  const action = state.pendingDatetime;
+  if ($("datetime-dialog").returnValue !== "send" || !action) return;
+  const mode = action.mode || "datetime";
+  const value = $("datetime-input").value;
+  send({ type: "postback", data: action.data, params: { [mode]: value }, display_text: value });
+}
+
+// ---- wiring ----------------------------------------------------------------------
+
+function runTool(tool) {
+  if (tool === "location") return openLocation();
+  if (tool === "clear") {
+    return api("/sim/api/clear", { user_id: state.userId }).then(() => selectUser(state.userId));
+  }
+  return send({ type: tool });
+}
+
+async function start() {
+  const info = await api("/sim/api/users");
+  state.users = info.users;
+  $("callback").textContent = info.callback_url;
+  $("bot-name").textContent = info.bot.displayName;
+  if (!state.users.some((u) => u.user_id === state.userId)) state.userId = state.users[0].user_id;
+  $("notes").append(el("div", { class: "empty" }, t("noNotes")));
+  applyLanguage();
+  selectUser(state.userId);
+  setInterval(poll, 1000);
+}
+
+$("composer").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = $("text");
+  const text = input.value.trim();
+  if (!text) return;
+  input.value = "";
+  send({ type: "text", text });
+});
+document.querySelectorAll("[data-tool]").forEach((button) => {
+  button.addEventListener("click", () => runTool(button.dataset.tool));
+});
+$("lang").addEventListener("click", () => {
+  state.lang = state.lang === "th" ? "en" : "th";
+  localStorage.setItem("sim.lang", state.lang);
+  applyLanguage();
+});
+$("outage").addEventListener("change", (event) => api("/sim/api/down", { down: event.target.checked }));
+$("location-dialog").addEventListener("close", submitLocation);
+$("datetime-dialog").addEventListener("close", submitDatetime);
+start();
