@@ -1,0 +1,271 @@
+"""Classify a citizen's message: kind, topic, urgency, department and who needs help."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from typing import Any
+
+from intents import model
+from intents.features import NGRAM_SIZES, age_bucket, ages, features, ngrams
+from intents.language import detect_language
+from intents.lexicon import Cue, scan
+from intents.normalize import normalize
+from intents.resources import load_yaml, training_rows
+from intents.urgency import UrgencyCues, assess, rules
+
+MAX_CHARS = 3000  # longer messages are cut: the opening says what the matter is
+MAX_ALTERNATIVES = 3
+NONE = "none"
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What a message asks for, how urgent it is and who should handle it."""
+
+    kind: str
+    topic: str
+    urgency: str
+    department: str | None
+    confidence: float
+    kind_confidence: float
+    alternatives: tuple[tuple[str, float], ...]
+    emergency_uncertain: bool
+    language: str
+    age_group: str | None
+    subject: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict; the contract's first keys come first."""
+        data = asdict(self)
+        data["confidence"] = round(self.confidence, 3)
+        data["kind_confidence"] = round(self.kind_confidence, 3)
+        data["alternatives"] = [[t, round(s, 3)] for t, s in self.alternatives]
+        return data
+
+
+@dataclass(frozen=True)
+class Models:
+    """The three learned models, joined so one pass scores them all."""
+
+    joint: model.Joint
+
+    def predict(self, sample: model.Sample) -> Predictions:
+        """Return the kind, topic and urgency rankings of a sample."""
+        kind, topic, urgency = self.joint.predict(sample)
+        return Predictions(kind=kind, topic=topic, urgency=urgency)
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """Ranked (label, probability) lists from the three models."""
+
+    kind: list[tuple[str, float]]
+    topic: list[tuple[str, float]]
+    urgency: list[tuple[str, float]]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A message prepared for the models: normalised text, cues and features."""
+
+    text: str
+    cues: dict[str, Cue]
+    feats: model.Sample
+
+
+@lru_cache(maxsize=1)
+def _topics() -> dict[str, Any]:
+    """Load topics.yaml once."""
+    return load_yaml("topics.yaml")
+
+
+def analyse(text: str) -> Analysis:
+    """Normalise a message and extract its cues and features."""
+    norm = normalize(text[:MAX_CHARS])
+    grams = ngrams(norm)
+    # The n-grams include every three-character run, so they double as lexicon keys.
+    cues = scan(norm, grams if 3 in NGRAM_SIZES else None)
+    return Analysis(text=norm, cues=cues, feats=features(norm, cues, grams))
+
+
+def train(rows: Iterable[Mapping[str, Any]]) -> Models:
+    """Train the kind, topic and urgency models on labelled rows."""
+    prepared = [(analyse(str(r["text"])).feats, r) for r in rows]
+    topicless = set(_topics().get("topicless_kinds") or ())
+    settings = load_yaml("model.yaml")
+    return Models(joint=model.join((
+        model.fit(((f, str(r["kind"])) for f, r in prepared), **settings.get("kind", {})),
+        model.fit(((f, str(r["topic"])) for f, r in prepared if r["kind"] not in topicless),
+                  **settings.get("topic", {})),
+        model.fit(((f, _urgency_label(r)) for f, r in prepared), **settings.get("urgency", {})),
+    )))
+
+
+def _urgency_label(row: Mapping[str, Any]) -> str:
+    """Collapse urgency labels to emergency / not (the data has no "high")."""
+    return "emergency" if row.get("urgency") == "emergency" else "normal"
+
+
+_LOCK = threading.Lock()
+_DEFAULT: list[Models] = []
+
+
+def default_models() -> Models:
+    """Return the shipped models, trained once from the package's training files."""
+    if not _DEFAULT:
+        with _LOCK:
+            if not _DEFAULT:
+                _DEFAULT.append(train(training_rows()))
+    return _DEFAULT[0]
+
+
+def classify(text: str) -> Classification:
+    """Classify one message with the shipped models; never raises on a str."""
+    return classify_with(default_models(), text)
+
+
+def classify_with(models: Models, text: str) -> Classification:
+    """Classify one message with the given models."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    info = analyse(text)
+    language = detect_language(text[:MAX_CHARS])
+    if not info.text:
+        return _empty(language)
+    signals = assess(info.cues)
+    preds = models.predict(info.feats)
+    kind, kind_conf = _kind(preds, info, signals)
+    topic, confidence, alternatives = _topic(preds, info, kind, kind_conf)
+    urgency, uncertain = _urgency(preds, kind, topic, signals)
+    return Classification(
+        kind=kind, topic=topic, urgency=urgency, department=department(topic),
+        confidence=confidence, kind_confidence=kind_conf, alternatives=alternatives,
+        emergency_uncertain=uncertain, language=language,
+        age_group=_age_group(info, topic), subject=_subject(info.cues) if kind == "problem" else None,
+    )
+
+
+def _empty(language: str) -> Classification:
+    """Result for a message with nothing in it (a sticker, blank text)."""
+    return Classification("chitchat", NONE, "normal", None, 1.0, 1.0, (), False, language, None, None)
+
+
+def department(topic: str) -> str | None:
+    """Return the department code responsible for a topic (None for none)."""
+    value = (_topics().get("departments") or {}).get(topic)
+    return str(value) if value else None
+
+
+def _kind(preds: Predictions, info: Analysis, signals: UrgencyCues) -> tuple[str, float]:
+    """Pick the kind; a message the rules call an emergency is treated as a problem."""
+    ranked = preds.kind
+    kind, conf = ranked[0]
+    prank = info.cues.get("prank")
+    if signals.emergency and kind != "problem" and not (kind == "prank" and prank and prank.active):
+        # Safety first: a real emergency phrased as a question is still a problem now.
+        return "problem", dict(ranked).get("problem", 0.0)
+    return kind, conf
+
+
+def _topic(preds: Predictions, info: Analysis, kind: str,
+           kind_conf: float) -> tuple[str, float, tuple[tuple[str, float], ...]]:
+    """Pick the topic, its confidence and up to three alternatives."""
+    cfg = _topics()
+    if kind in set(cfg.get("topicless_kinds") or ()):
+        return NONE, kind_conf, ()
+    ranked = preds.topic
+    if kind in set(cfg.get("topic_required_kinds") or ()):
+        ranked = _renormalised([(t, p) for t, p in ranked if t != NONE])
+    probs = dict(ranked)
+    topic = _override(ranked[0][0], info, probs)
+    others = tuple((t, p) for t, p in ranked if t != topic)[:MAX_ALTERNATIVES]
+    return topic, probs.get(topic, ranked[0][1]), others
+
+
+def _renormalised(ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Rescale probabilities to sum to one after dropping labels."""
+    total = sum(p for _, p in ranked) or 1.0
+    return [(t, p / total) for t, p in ranked]
+
+
+def _override(topic: str, info: Analysis, probs: dict[str, float]) -> str:
+    """Apply the safety and protective-topic rules of topics.yaml."""
+    self_harm = info.cues.get("self_harm")
+    if self_harm and self_harm.active and "suicide_risk" in probs:
+        return "suicide_risk"
+    adult = _adult_only_topic(topic, info)
+    if adult:
+        return adult
+    groups = _text_age_groups(info)
+    for rule in _topics().get("protective") or ():
+        if rule.get("from") != topic or rule.get("age_group") not in groups:
+            continue
+        needed = rule.get("when_cue")
+        if needed and not (needed in info.cues and info.cues[needed].active):
+            continue
+        return str(rule["to"])
+    return topic
+
+
+def _adult_only_topic(topic: str, info: Analysis) -> str | None:
+    """Re-route a child topic when every age written is an adult's (topics.yaml adult_only)."""
+    found = {age_bucket(a) for a in ages(info.text)}
+    if not found or "child" in found or "child" in info.cues:
+        return None
+    bucket = "elderly" if "elderly" in found else "adult"
+    for rule in _topics().get("adult_only") or ():
+        if rule.get("from") == topic and rule.get("ages") == bucket:
+            return str(rule["to"])
+    return None
+
+
+def _text_age_groups(info: Analysis) -> set[str]:
+    """Age groups the text names explicitly (ages, or words for children or old people)."""
+    groups = {age_bucket(a) for a in ages(info.text)}
+    for name in ("child", "elderly"):
+        if name in info.cues:
+            groups.add(name)
+    return groups
+
+
+def _urgency(preds: Predictions, kind: str, topic: str,
+             signals: UrgencyCues) -> tuple[str, bool]:
+    """Decide urgency and whether to ask once because it might be an emergency."""
+    always = set(_topics().get("always_emergency_topics") or ())
+    if kind != "problem":
+        return "normal", signals.emergency or signals.uncertain
+    if topic in always or signals.emergency:
+        return "emergency", False
+    p_emergency = dict(preds.urgency).get("emergency", 0.0)
+    table = rules()
+    if p_emergency >= table.emergency_probability and not signals.vetoed:
+        return "emergency", False
+    uncertain = signals.vetoed or signals.uncertain or p_emergency >= table.uncertain_probability
+    return ("high" if signals.high else "normal"), uncertain
+
+
+def _age_group(info: Analysis, topic: str) -> str | None:
+    """Age group of the person in need: from the topic, else from the text when unique."""
+    by_topic = (_topics().get("topic_age_group") or {}).get(topic)
+    if by_topic:
+        return str(by_topic)
+    found = ages(info.text)
+    if found:
+        return age_bucket(found[0])
+    groups = _text_age_groups(info)
+    return groups.pop() if len(groups) == 1 else None
+
+
+def _subject(cues: dict[str, Cue]) -> str | None:
+    """Who needs help: "other" when the writer reports someone else, else "self"."""
+    if "reporter_role" in cues:
+        return "other"
+    mine, theirs = cues.get("self_person"), cues.get("other_person")
+    if mine and theirs:
+        return "self" if mine.first < theirs.first else "other"
+    if theirs:
+        return "other"
+    return "self" if mine else None

@@ -1,0 +1,78 @@
+"""Features of a normalised message: character n-grams, cue tokens, ages."""
+
+from __future__ import annotations
+
+import re
+
+from intents.lexicon import Cue
+
+NGRAM_SIZES = (3, 4)
+MAX_FEATURE_CHARS = 1200
+
+_AGE_PATTERNS = (
+    re.compile(r"(?:อายุ|วัย|age|aged)\s*(?:ประมาณ|ราว|กว่า|เกือบ|ครบ|about|around)?\s*(\d{1,3})"),
+    re.compile(r"(\d{1,2})\s*(?:ขวบ|เดือน(?=\s*แล้ว)|years? old|yo\b|y/o|year-old)"),
+)
+_SHORT_CHARS = 12
+
+
+def ages(text: str) -> list[int]:
+    """Return the ages written in the text ("อายุ 78", "5 ขวบ", "8 years old")."""
+    found: list[int] = []
+    for pattern in _AGE_PATTERNS:
+        for match in pattern.finditer(text):
+            value = int(match.group(1))
+            if 0 < value < 120:
+                found.append(value)
+    return found
+
+
+def age_bucket(age: int) -> str:
+    """Map an age in years to the taxonomy's age group."""
+    if age < 18:
+        return "child"
+    return "elderly" if age >= 60 else "adult"
+
+
+def age_groups(text: str, cues: dict[str, Cue]) -> set[str]:
+    """Return the age groups the text mentions, from ages and from people words."""
+    groups = {age_bucket(a) for a in ages(text)}
+    if "child" in cues:
+        groups.add("child")
+    if "elderly" in cues:
+        groups.add("elderly")
+    return groups
+
+
+def cue_tokens(cues: dict[str, Cue]) -> list[str]:
+    """Turn cue groups into tokens; negated or past cues get their own tokens."""
+    tokens: list[str] = []
+    for name, cue in cues.items():
+        if cue.active:
+            tokens.append("@" + name)
+        elif cue.negated:
+            tokens.append("@" + name + "~neg")
+        else:
+            tokens.append("@" + name + "~past")
+    return tokens
+
+
+def ngrams(text: str) -> frozenset[str]:
+    """Return the set of character n-grams of text (binary features)."""
+    text = " " + text[:MAX_FEATURE_CHARS] + " "
+    grams: set[str] = set()
+    for n in NGRAM_SIZES:
+        grams.update({text[i : i + n] for i in range(len(text) - n + 1)})
+    return frozenset(grams)
+
+
+def features(text: str, cues: dict[str, Cue],
+             grams: frozenset[str] | None = None) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Return the n-grams of text and its cue and shape tokens (the model's sample)."""
+    extra = cue_tokens(cues)
+    extra.extend("#age:" + g for g in sorted(age_groups(text, cues)))
+    if len(text) <= _SHORT_CHARS:
+        extra.append("#short")
+    if not any(ch.isalpha() for ch in text):
+        extra.append("#noletters")
+    return (ngrams(text) if grams is None else grams), tuple(extra)

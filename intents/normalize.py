@@ -1,0 +1,76 @@
+"""Text normalisation: Unicode clean-up, Thai digits, repeated characters, spellings."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from intents.resources import load_yaml
+
+_ZERO_WIDTH = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad\u180e"
+_THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
+
+
+def _translation_table() -> dict[int, str | None]:
+    """Map zero-width characters away, controls to spaces and Thai digits to 0-9."""
+    table: dict[int, str | None] = {ord(ch): None for ch in _ZERO_WIDTH}
+    for code in list(range(0, 32)) + list(range(127, 160)):
+        table[code] = " "
+    for value, ch in enumerate(_THAI_DIGITS):
+        table[ord(ch)] = str(value)
+    return table
+
+
+_TABLE = _translation_table()
+# Thai vowels, tone marks and mai yamok are never legitimately doubled; leading vowels
+# (เ แ โ ใ ไ) are left alone because "เเ" is a typing of "แ" fixed by normalize.yaml.
+_THAI_MARK_RUN = re.compile(r"([\u0e30-\u0e3a\u0e45-\u0e4e])\1+")
+# Laughter "55555" becomes "555"; other digit runs (amounts, case numbers) stay.
+_LAUGH_RUN = re.compile(r"5{4,}")
+_LATIN_RUN = re.compile(r"([a-z])\1{2,}")
+# Any other character typed three or more times in a row ("ยยย", "!!!", "😭😭😭").
+_OTHER_RUN = re.compile(r"([^\W\d_a-z]|[^\w\s])\1{2,}")
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1)
+def _replacers() -> tuple[re.Pattern[str], dict[str, str], re.Pattern[str], dict[str, str]]:
+    """Compile the substring and whole-word replacement tables from normalize.yaml."""
+    data = load_yaml("normalize.yaml")
+    subs = {str(k): str(v) for k, v in (data.get("replace") or {}).items()}
+    words = {str(k): str(v) for k, v in (data.get("replace_words") or {}).items()}
+    sub_re = _alternation(sorted(subs, key=len, reverse=True), r"", r"")
+    word_re = _alternation(sorted(words, key=len, reverse=True), r"(?<![\w'])", r"(?![\w'])")
+    return sub_re, subs, word_re, words
+
+
+def _alternation(keys: list[str], before: str, after: str) -> re.Pattern[str]:
+    """Build one regex matching any key (longest first); never matches when empty."""
+    if not keys:
+        return re.compile(r"(?!x)x")
+    return re.compile(before + "(" + "|".join(re.escape(k) for k in keys) + ")" + after)
+
+
+def clean_unicode(text: str) -> str:
+    """Apply NFC, drop zero-width characters, turn controls into spaces and Thai digits into 0-9."""
+    return unicodedata.normalize("NFC", text).translate(_TABLE)
+
+
+def squeeze_repeats(text: str) -> str:
+    """Collapse characters repeated for emphasis ("ค่าาาา", "helpppp", "5555")."""
+    text = _THAI_MARK_RUN.sub(r"\1", text)
+    text = _LAUGH_RUN.sub("555", text)
+    text = _LATIN_RUN.sub(r"\1\1", text)
+    return _OTHER_RUN.sub(r"\1", text)
+
+
+def normalize(text: str) -> str:
+    """Return the canonical form of a message used by every classifier step."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    text = squeeze_repeats(clean_unicode(text).lower())
+    sub_re, subs, word_re, words = _replacers()
+    text = sub_re.sub(lambda m: subs[m.group(1)], text)
+    text = word_re.sub(lambda m: words[m.group(1)], text)
+    return _SPACES.sub(" ", text).strip()

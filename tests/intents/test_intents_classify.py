@@ -1,0 +1,195 @@
+"""Classification of hard cases: negation, tense, euphemism, dialect, mixed languages.
+
+None of these sentences is in the training files (test_intents_data checks it), so they
+test what the classifier learned, not what it memorised.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from intents import Classification, classify
+
+TOPICS = {"child_protection", "child_support", "elderly_care", "elderly_benefits", "disability",
+          "domestic_violence", "women_family", "homeless", "hardship", "trafficking",
+          "suicide_risk", "none"}
+KINDS = {"problem", "follow_up", "inquiry", "complaint", "suggestion", "prank", "chitchat"}
+
+NEGATION = [
+    # (text, topic) — denied harm: never an emergency, never a question about one
+    ("ไม่ได้โดนทำร้ายนะคะ แค่อยากสอบถามว่าแม่เลี้ยงเดี่ยวขอเงินช่วยเหลืออะไรได้บ้าง", "women_family"),
+    ("ไม่ได้คิดสั้นนะครับ แค่เครียดเพราะตกงาน อยากขอเงินช่วยเหลือค่าเช่าห้อง", "hardship"),
+    ("สามีไม่เคยตีนะคะ แต่ด่าทุกวันและไม่ให้เงินใช้เลย อยากปรึกษาค่ะ", "domestic_violence"),
+]
+
+PAST = [
+    # (text, topic) — an event in the past, the person safe now
+    ("เคยโดนแฟนเก่าตบเมื่อปีที่แล้ว ตอนนี้เลิกกันแล้ว อยากรู้ว่าแจ้งความย้อนหลังได้ไหมคะ",
+     "domestic_violence"),
+    ("ตอนเด็กเคยโดนพ่อเลี้ยงทำร้าย ตอนนี้อายุ 30 แล้ว อยากหาที่ปรึกษาเรื่องจิตใจ", None),
+]
+
+EMERGENCIES = [
+    # (text, topic) — present danger, in many registers
+    ("ตอนนี้แฟนกำลังตีหนูอยู่ หนูหลบอยู่ในห้องน้ำ ช่วยด้วย", "domestic_violence"),
+    ("อยากไปให้พ้นๆ จากทุกอย่าง ไม่อยากตื่นขึ้นมาอีกแล้ว", "suicide_risk"),
+    ("ขอโทษทุกคนที่เป็นภาระ คืนนี้จะจบทุกอย่างเอง", "suicide_risk"),
+    ("แม่เฒ่าอยู่เฮือนผู้เดียว ล้มตั้งแต่เมื่อวาน ลุกบ่ได้ บ่มีไผเบิ่ง", "elderly_care"),
+    ("ป้ออุ้ยบ่ได้กิ๋นข้าวมาสามวันแล้วเจ้า อยู่ผู้เดียว ลุกบ่ได้", "elderly_care"),
+    ("หลาวนี้ผัวฉานถือมีดไล่ฟันอยู่ ช่วยด้วยพี่", "domestic_violence"),
+    ("chuay duay khrap phua tee chan tonnee", None),
+    ("I want to kill myself tonight, I have the pills ready", "suicide_risk"),
+    ("my dad is 82 and lives alone, he fell yesterday and can't get up, nobody is there",
+     "elderly_care"),
+    ("พ่อเมาแล้วตีลูกชายอายุ 7 ขวบ ตอนนี้ยังตีอยู่เลยค่ะ", "child_protection"),
+    ("มีคนงานพม่าถูกขังในโรงงาน นายจ้างยึดพาสปอร์ตไว้หมด ไม่ให้ออกไปไหน", "trafficking"),
+]
+
+PROTECTIVE = [
+    # (text, topic) — the more protective topic wins
+    ("ผัวเมียข้างบ้านทะเลาะกันแล้วผัวตีลูกสาวอายุ 6 ขวบด้วย", "child_protection"),
+    ("ลูกชายติดเหล้ามาตีแม่ตัวเองอายุ 80 ทุกวัน", "elderly_care"),
+    ("พี่ชายพิการนั่งวีลแชร์ ไม่มีใครดูแลเลยตั้งแต่แม่เสีย", "disability"),
+]
+
+KIND_CASES = [
+    ("สอบถามความคืบหน้าเรื่องที่แจ้งไว้เมื่อวันศุกร์ค่ะ", "follow_up"),
+    ("เจ้าหน้าที่ศูนย์พูดจาไม่สุภาพกับแม่ผมมาก อยากร้องเรียนครับ", "complaint"),
+    ("สวัสดีครับ", "chitchat"),
+    ("ขอบคุณนะคะ", "chitchat"),
+    ("ทดสอบ ทดสอบ 555", "prank"),
+    ("อยากให้มีเจ้าหน้าที่ตอบแชทตอนกลางคืนด้วยค่ะ", "suggestion"),
+    ("เบี้ยคนพิการเดือนนี้เข้าวันไหนคะ", "inquiry"),
+    ("How can I register my newborn for the child support grant?", "inquiry"),
+]
+
+
+@pytest.mark.parametrize(("text", "topic"), NEGATION)
+def test_negated_harm_is_not_an_emergency(text: str, topic: str) -> None:
+    result = classify(text)
+    assert result.urgency != "emergency"
+    assert result.topic == topic
+
+
+@pytest.mark.parametrize(("text", "topic"), PAST)
+def test_past_event_is_not_an_emergency(text: str, topic: str | None) -> None:
+    result = classify(text)
+    assert result.urgency != "emergency"
+    if topic:
+        assert result.topic == topic
+
+
+@pytest.mark.parametrize(("text", "topic"), EMERGENCIES)
+def test_present_danger_is_an_emergency(text: str, topic: str | None) -> None:
+    result = classify(text)
+    assert result.urgency == "emergency"
+    assert result.kind == "problem"
+    if topic:
+        assert result.topic == topic
+
+
+@pytest.mark.parametrize(("text", "topic"), PROTECTIVE)
+def test_protective_topic_wins(text: str, topic: str) -> None:
+    assert classify(text).topic == topic
+
+
+@pytest.mark.parametrize(("text", "kind"), KIND_CASES)
+def test_kind_of_contact(text: str, kind: str) -> None:
+    assert classify(text).kind == kind
+
+
+def test_two_problems_keep_the_other_as_an_alternative() -> None:
+    result = classify("ตกงานมาสามเดือน ไม่มีเงินจ่ายค่าเช่า แล้วผัวก็ตีหนูทุกคืน ตอนนี้เขาเมาอยู่ในบ้าน")
+    assert result.urgency == "emergency"
+    named = {result.topic} | {topic for topic, _ in result.alternatives}
+    assert {"domestic_violence", "hardship"} <= named
+
+
+def test_inquiry_about_rights_after_a_past_event_is_an_inquiry() -> None:
+    result = classify("โดนสามีทำร้ายเมื่อปีก่อน อยากทราบว่ามีสิทธิ์ขอความคุ้มครองอะไรบ้างคะ")
+    assert (result.kind, result.topic, result.urgency) == ("inquiry", "domestic_violence", "normal")
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency"),
+    [
+        ("โดนไล่ออกจากห้องเช่าวันนี้ คืนนี้ไม่มีที่นอนครับ", "high"),
+        ("ที่บ้านข้าวสารหมดแล้ว ไม่มีอะไรกินเลยค่ะ ลูกสามคน", "high"),
+        ("อยากได้ข้อมูลกองทุนผู้สูงอายุค่ะ", "normal"),
+    ],
+)
+def test_high_urgency_for_needs_within_days(text: str, urgency: str) -> None:
+    assert classify(text).urgency == urgency
+
+
+def test_uncertain_danger_is_flagged_for_one_question() -> None:
+    result = classify("ได้ยินเสียงข้างบ้านตีกันบ่อยๆ ไม่แน่ใจว่าเป็นอะไร")
+    assert result.urgency == "emergency" or result.emergency_uncertain
+
+
+@pytest.mark.parametrize(
+    "text", ["", " ", "👍", "🙏🙏🙏", "\x00\x01\x02", "\u200b", "ก" * 10_000, "a" * 10_000,
+             "ช่วยด้วย " * 2000, "{\"text\": 1}", "ကူညီပါ", "\ud800"],
+)
+def test_never_raises_and_keeps_the_contract(text: str) -> None:
+    result = classify(text)
+    assert isinstance(result, Classification)
+    assert result.kind in KINDS and result.topic in TOPICS
+    assert result.urgency in {"emergency", "high", "normal"}
+    assert 0.0 <= result.confidence <= 1.0 and 0.0 <= result.kind_confidence <= 1.0
+    assert len(result.alternatives) <= 3
+    assert result.topic not in {topic for topic, _ in result.alternatives}
+    json.dumps(result.to_dict())
+
+
+def test_result_is_frozen_and_dict_keys_follow_the_contract() -> None:
+    result = classify("ยายอายุ 85 อยู่คนเดียว ลุกไม่ได้ ไม่มีใครดูแล")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.kind = "chitchat"  # type: ignore[misc]
+    keys = list(result.to_dict())
+    assert keys[:5] == ["kind", "topic", "urgency", "department", "confidence"]
+    assert result.department == "DOP" and result.age_group == "elderly"
+
+
+@pytest.mark.parametrize(
+    ("text", "department"),
+    [
+        ("อยากตายค่ะ", "HOTLINE"),
+        ("ขอเบี้ยคนแก่ให้แม่อายุ 61 ค่ะ", "DOP"),
+        ("สวัสดีค่ะ", None),
+    ],
+)
+def test_department_follows_topic(text: str, department: str | None) -> None:
+    assert classify(text).department == department
+
+
+def test_alternatives_are_sorted_and_confidence_is_low_when_unclear() -> None:
+    result = classify("ขอความช่วยเหลือหน่อยค่ะ")
+    scores = [score for _, score in result.alternatives]
+    assert scores == sorted(scores, reverse=True)
+    assert result.confidence < 0.9
+
+
+@pytest.mark.parametrize(
+    ("text", "subject", "age_group"),
+    [
+        ("หนูอายุ 15 ท้องได้ 2 เดือน ไม่กล้าบอกแม่", "self", "child"),
+        ("ยายข้างบ้านอายุ 88 อยู่คนเดียว ล้มลุกไม่ได้", "other", "elderly"),
+        ("ผมตกงานมาสองเดือน ไม่มีเงินจ่ายค่าเช่า", "self", None),
+    ],
+)
+def test_subject_and_age_group(text: str, subject: str, age_group: str | None) -> None:
+    result = classify(text)
+    assert result.subject == subject
+    assert result.age_group == age_group
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("ကျွန်တော့်ကို ကူညီပါ", "my"), ("ຊ່ວຍແດ່", "lo"), ("ជួយខ្ញុំផង", "km")],
+)
+def test_foreign_scripts_are_recognised_in_the_result(text: str, language: str) -> None:
+    assert classify(text).language == language

@@ -1,0 +1,68 @@
+"""The data files: readable, consistent with the taxonomy, and training kept apart from tests."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from intents.classifier import department
+from intents.lexicon import lexicon
+from intents.resources import DATA_DIR, HELDOUT_FILE, TRAINING_FILES, load_yaml, read_jsonl
+from intents.urgency import rules
+
+HERE = Path(__file__).resolve().parent
+TOPIC_DEPARTMENTS = {
+    "child_protection": "DCY", "child_support": "DCY", "elderly_care": "DOP",
+    "elderly_benefits": "DOP", "disability": "DEP", "domestic_violence": "DWF",
+    "women_family": "DWF", "homeless": "DSDW", "hardship": "DSDW", "trafficking": "ATP",
+    "suicide_risk": "HOTLINE",
+}
+
+
+def _training_texts() -> set[str]:
+    return {row["text"] for name in TRAINING_FILES for row in read_jsonl(DATA_DIR / name)}
+
+
+def _test_sentences() -> set[str]:
+    """Every string literal of the classification tests."""
+    tree = ast.parse((HERE / "test_intents_classify.py").read_text(encoding="utf-8"))
+    return {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)
+            and isinstance(n.value, str) and len(n.value) > 15}
+
+
+@pytest.mark.parametrize(("topic", "code"), sorted(TOPIC_DEPARTMENTS.items()))
+def test_departments_match_the_taxonomy(topic: str, code: str) -> None:
+    assert department(topic) == code
+
+
+def test_topic_none_has_no_department() -> None:
+    assert department("none") is None
+
+
+def test_heldout_lines_are_never_training_lines() -> None:
+    heldout = {row["text"] for row in read_jsonl(DATA_DIR / HELDOUT_FILE)}
+    assert not heldout & _training_texts()
+
+
+def test_hard_case_sentences_are_not_training_lines() -> None:
+    assert not _test_sentences() & _training_texts()
+
+
+@pytest.mark.parametrize("name", ["urgency.yaml", "topics.yaml", "cues.yaml", "normalize.yaml"])
+def test_yaml_files_load(name: str) -> None:
+    assert load_yaml(name)
+
+
+def test_urgency_rules_name_only_known_cue_groups() -> None:
+    known = set(lexicon().groups)
+    table = rules()
+    for rule in table.emergency + table.uncertain + table.high:
+        for name in rule:
+            assert name.removesuffix("~any") in known, name
+    assert set(table.veto) <= known
+
+
+def test_every_cue_group_has_phrases() -> None:
+    assert all(group.phrases for group in lexicon().groups.values())

@@ -1,0 +1,32 @@
+"""Language detection, including Burmese, Lao and Khmer scripts and romanised Thai."""
+
+from __future__ import annotations
+
+import pytest
+
+from intents import detect_language
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("สวัสดีค่ะ อยากสอบถามเรื่องเบี้ยคนพิการ", "th"),
+        ("my neighbour's son is being beaten right now", "en"),
+        ("ကျွန်တော့်ကို ကူညီပါ", "my"),
+        ("ຊ່ວຍແດ່ ຂ້ອຍຖືກຂັງ", "lo"),
+        ("សូមជួយខ្ញុំផង", "km"),
+        ("lost my job ตั้งแต่โควิด rent ค้าง 3 months แล้วค่ะ", "th"),
+        ("chuay duay khrap phua tee chan", "th"),
+        ("yak tai laew ka", "th"),
+        ("👍", "other"),
+        ("", "other"),
+        ("12345", "other"),
+        ("help ช่วยด้วย", "th"),
+    ],
+)
+def test_detects_language(text: str, language: str) -> None:
+    assert detect_language(text) == language
+
+
+def test_burmese_mixed_with_a_thai_word_is_burmese() -> None:
+    assert detect_language("ကျွန်တော့်ကို ကူညီပါ 1300 ช่วย") == "my"
