@@ -1,0 +1,318 @@
+"""Cases as the ministry works them: numbered, routed, notified, acknowledged, escalated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from handlers import messages as m
+from handlers.outbox import queue_push
+from handlers.phone import format_phone
+from models import Case, CaseCounter, Center, LineUser, utcnow
+from referral.routing import ack_deadline, department_name, route
+from settings import Settings
+
+BANGKOK = timezone(timedelta(hours=7))  # Thailand keeps no daylight saving
+TARGET_GROUPS = {
+    "child_protection": "children_youth", "child_support": "children_youth",
+    "elderly_care": "elderly", "elderly_benefits": "elderly", "disability": "disabled",
+    "domestic_violence": "women_family", "women_family": "women_family",
+    "homeless": "homeless", "hardship": "vulnerable_household",
+    "trafficking": "trafficking_victim", "suicide_risk": "mental_crisis",
+}
+
+
+@dataclass
+class Intake:
+    """What the conversation learned, ready to become a case."""
+
+    kind: str
+    topic: str
+    urgency: str
+    description: str
+    reporter: str
+    language: str = "th"
+    subject: str | None = None
+    age_group: str | None = None
+    place: dict[str, Any] = field(default_factory=dict)
+    phone: str | None = None
+    consent: bool | None = None
+    consent_at: datetime | None = None
+    notice_version: str | None = None
+
+
+def buddhist_year(now: datetime) -> int:
+    """Return the Buddhist-era year of a moment in Thailand."""
+    return now.astimezone(BANGKOK).year + 543
+
+
+def allocate_case_no(session: Session, now: datetime) -> tuple[int, int, str]:
+    """Take the next number of the year inside the caller's transaction (no gaps on rollback)."""
+    year = buddhist_year(now)
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(CaseCounter).values(year=year, last_seq=0).on_conflict_do_nothing())
+    # The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite): concurrent
+    # workers queue here, and a rolled-back case gives its number back.
+    seq = session.execute(
+        update(CaseCounter).where(CaseCounter.year == year)
+        .values(last_seq=CaseCounter.last_seq + 1).returning(CaseCounter.last_seq)
+    ).scalar_one()
+    return year, seq, f"OSS-{year}-{seq:06d}"
+
+
+def place_label(case: Case, lang: str = "th") -> str:
+    """Return where the case is, in words, or 'unknown'."""
+    return case.place_text or m.t("unknown", lang)
+
+
+def subject_label(subject: str | None, age_group: str | None, lang: str = "th") -> str:
+    """Return who needs help, in words."""
+    parts = []
+    if subject:
+        parts.append(m.t(f"subject_{subject}", lang))
+    if age_group:
+        parts.append(m.t(f"age_{age_group}", lang))
+    return " · ".join(parts) or m.t("unknown", lang)
+
+
+def _resolve_center(session: Session, center_id: str, chain: tuple[str, ...]) -> Center | None:
+    for candidate in (center_id, *chain):
+        center = session.get(Center, candidate)
+        if center is not None and center.active:
+            return center
+    return None
+
+
+def _apply_place(case: Case, place: dict[str, Any]) -> None:
+    case.subdistrict_code = place.get("subdistrict_code")
+    case.district_code = place.get("district_code")
+    case.province_code = place.get("province_code")
+    case.latitude = place.get("latitude")
+    case.longitude = place.get("longitude")
+    case.place_text = place.get("label_th") or place.get("text")
+
+
+def route_case(session: Session, case: Case, place: Any) -> None:
+    """Set the department, the centre and the escalation chain from topic, urgency and place."""
+    rt = route(topic=case.topic, urgency=case.urgency, kind=case.kind, place=place)
+    case.department = rt.department
+    case.escalation_chain = list(rt.escalation)
+    center = _resolve_center(session, rt.center_id, tuple(rt.escalation))
+    case.center_id = center.id if center else None
+    case.center = center
+    case.record("routed", department=rt.department, center_id=case.center_id)
+
+
+def create_case(session: Session, settings: Settings, intake: Intake, place: Any,
+                now: datetime | None = None) -> Case:
+    """Create, number, route and notify a case, all in the caller's transaction."""
+    now = now or utcnow()
+    year, seq, case_no = allocate_case_no(session, now)
+    case = Case(case_no=case_no, year=year, seq=seq, kind=intake.kind, topic=intake.topic,
+                urgency=intake.urgency, target_group=TARGET_GROUPS.get(intake.topic),
+                language=intake.language, reporter_line_user_id=intake.reporter,
+                subject=intake.subject, subject_age_group=intake.age_group,
+                description=intake.description, phone=intake.phone,
+                consent_given=intake.consent, consent_at=intake.consent_at,
+                consent_notice_version=intake.notice_version,
+                legal_basis="consent" if intake.consent else "vital_interest",
+                created_at=now, updated_at=now, ack_due_at=ack_deadline(intake.urgency, now))
+    _apply_place(case, intake.place)
+    session.add(case)
+    case.record("created", actor=f"line:{intake.reporter}", kind=intake.kind,
+                topic=intake.topic, urgency=intake.urgency)
+    route_case(session, case, place)
+    session.flush()
+    notify_new_case(session, settings, case)
+    return case
+
+
+def staff_targets(settings: Settings, center: Center | None) -> list[str]:
+    """Return where a centre's notifications go: its LINE targets, else the fallback."""
+    targets = center.line_targets() if center else []
+    return targets or settings.staff_fallback_line_to.replace(";", " ").split()
+
+
+def hotline_targets(session: Session, settings: Settings) -> list[str]:
+    """Return the 1300 hotline's LINE targets (setting plus the directory's HOTLINE entry)."""
+    targets = settings.hotline_line_to.replace(";", " ").split()
+    hotline = session.get(Center, "HOTLINE")
+    for extra in hotline.line_targets() if hotline else []:
+        if extra not in targets:
+            targets.append(extra)
+    return targets
+
+
+def _ack_button(case: Case) -> dict[str, Any]:
+    return m.postback(m.t("staff_ack_button"), a="ack", case=case.case_no)
+
+
+def _due_text(case: Case) -> str:
+    return m.t(f"due_{case.urgency}").strip()
+
+
+def staff_summary(case: Case) -> dict[str, Any]:
+    """The notification a centre gets: what, how urgent, where — no name, phone or story."""
+    body = m.t("staff_new_case", case_no=case.case_no, topic=m.topic_label(case.topic),
+               urgency=m.t(f"urgency_{case.urgency}"), place=place_label(case),
+               subject=subject_label(case.subject, case.subject_age_group), due=_due_text(case))
+    return m.text(body, [_ack_button(case)])
+
+
+def emergency_alert(case: Case) -> dict[str, Any]:
+    """The hotline's alert: everything known, because its team calls at once."""
+    body = m.t("staff_emergency", case_no=case.case_no, topic=m.topic_label(case.topic),
+               place=place_label(case),
+               phone=format_phone(case.phone) if case.phone else m.t("not_given"),
+               description=case.description[:1500] or "-")
+    return m.text(body, [_ack_button(case)])
+
+
+def _push_all(session: Session, targets: list[str], message: dict[str, Any], purpose: str,
+              case: Case) -> list[str]:
+    for target in targets:
+        queue_push(session, target, [message], purpose, case.id)
+    return targets
+
+
+def notify_new_case(session: Session, settings: Settings, case: Case) -> None:
+    """Queue the centre's notification, and the hotline alert for an emergency."""
+    if case.urgency == "emergency":
+        sent = _push_all(session, hotline_targets(session, settings), emergency_alert(case),
+                         "hotline_alert", case)
+        case.record("hotline_alerted", targets=len(sent))
+    sent = _push_all(session, staff_targets(settings, case.center), staff_summary(case),
+                     "staff_notify", case)
+    case.record("centre_notified", center_id=case.center_id, targets=len(sent))
+
+
+def add_details(session: Session, settings: Settings, case: Case, what: str,
+                place: Any = None) -> None:
+    """Attach details that arrived after an emergency case was opened, and tell the staff."""
+    if place is not None:
+        previous = case.center_id
+        route_case(session, case, place)
+        if case.center_id != previous:
+            _push_all(session, staff_targets(settings, case.center), staff_summary(case),
+                      "staff_notify", case)
+    update_msg = m.text(m.t("staff_update", case_no=case.case_no, what=what))
+    targets = hotline_targets(session, settings) if case.urgency == "emergency" else []
+    _push_all(session, targets + staff_targets(settings, case.center), update_msg,
+              "staff_update", case)
+    case.record("details_added")
+
+
+def staff_details(case: Case) -> dict[str, Any]:
+    """What the staff member who accepted a case receives privately: contact and story."""
+    body = m.t("staff_details", case_no=case.case_no, topic=m.topic_label(case.topic),
+               urgency=m.t(f"urgency_{case.urgency}"), place=place_label(case),
+               subject=subject_label(case.subject, case.subject_age_group),
+               phone=format_phone(case.phone) if case.phone else m.t("not_given"),
+               description=case.description[:3000] or "-")
+    return m.text(body)
+
+
+def _citizen_can_receive(session: Session, user_id: str) -> bool:
+    user = session.get(LineUser, user_id)
+    return user is None or user.following
+
+
+def tell_citizen(session: Session, case: Case, message: dict[str, Any], purpose: str) -> None:
+    """Push an update to the citizen who reported the case, unless they blocked the bot."""
+    if _citizen_can_receive(session, case.reporter_line_user_id):
+        queue_push(session, case.reporter_line_user_id, [message], purpose, case.id)
+
+
+def acknowledge(session: Session, case: Case, actor: str, now: datetime | None = None) -> bool:
+    """Mark a case accepted by staff; returns False if someone accepted it already."""
+    if case.status != "new":
+        return False
+    case.status = "acknowledged"
+    case.acknowledged_at = now or utcnow()
+    case.record("acknowledged", actor=actor)
+    tell_citizen(session, case, m.text(m.t("citizen_acked", case.language, case_no=case.case_no)),
+                 "status_update")
+    return True
+
+
+def change_status(session: Session, case: Case, status: str, actor: str, note: str = "") -> None:
+    """Move a case along new → acknowledged → in_progress → referred → closed and tell the citizen."""
+    previous = case.status
+    case.status = status
+    if status == "acknowledged" and case.acknowledged_at is None:
+        case.acknowledged_at = utcnow()
+    if status == "closed":
+        case.closed_at = utcnow()
+    case.record("status_changed", actor=actor, before=previous, after=status)
+    lang = case.language
+    suffix = f"\n{note}" if note else ""
+    body = m.t("status_changed", lang, case_no=case.case_no, status=m.t(f"status_{status}", lang),
+               note=suffix)
+    tell_citizen(session, case, m.text(body), "status_update")
+
+
+def _next_target(case: Case) -> str | None:
+    chain = [c for c in case.escalation_chain if c != case.center_id]
+    return chain[case.escalation_level] if case.escalation_level < len(chain) else None
+
+
+def escalate(session: Session, settings: Settings, case: Case, now: datetime) -> bool:
+    """Move an unacknowledged case one step up its chain; False when the chain is exhausted."""
+    target_id = _next_target(case)
+    if target_id is None:
+        return False
+    case.escalation_level += 1
+    case.escalated_to = target_id
+    case.ack_due_at = ack_deadline(case.urgency, now)
+    case.record("escalated", to=target_id, level=case.escalation_level)
+    body = m.t("staff_escalated", case_no=case.case_no, topic=m.topic_label(case.topic),
+               urgency=m.t(f"urgency_{case.urgency}"), place=place_label(case),
+               created=case.created_at.astimezone(BANGKOK).strftime("%d/%m %H:%M"))
+    message = m.text(body, [_ack_button(case)])
+    if target_id == "HOTLINE":
+        targets = hotline_targets(session, settings)
+    else:
+        targets = staff_targets(settings, _resolve_center(session, target_id, ()))
+    _push_all(session, targets, message, "escalation", case)
+    return True
+
+
+def escalate_overdue(session: Session, settings: Settings, now: datetime | None = None) -> int:
+    """Escalate every case whose acknowledgement is overdue; returns how many moved."""
+    now = now or utcnow()
+    overdue = session.scalars(
+        select(Case).where(Case.status == "new", Case.ack_due_at < now)
+        .order_by(Case.ack_due_at).limit(100)
+    ).all()
+    moved = 0
+    for case in overdue:
+        if escalate(session, settings, case, now):
+            moved += 1
+        else:
+            case.ack_due_at = None  # the top of the chain has it; stop repeating
+            case.record("escalation_exhausted")
+    return moved
+
+
+def department_label(case: Case, lang: str = "th") -> str:
+    """Return the department's name for the citizen."""
+    return department_name(case.department, lang) if case.department else m.t("unknown", lang)
+
+
+def cases_of(session: Session, user_id: str, limit: int = 5) -> list[Case]:
+    """Return a citizen's most recent cases, newest first."""
+    return list(session.scalars(
+        select(Case).where(Case.reporter_line_user_id == user_id)
+        .order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
+    ))
+
+
+def count_cases(session: Session) -> int:
+    """Return how many cases exist (for health and tests)."""
+    return session.scalar(select(func.count(Case.id))) or 0

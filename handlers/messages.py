@@ -1,0 +1,121 @@
+"""Builders of LINE message objects (plain dicts, LINE's JSON) from the texts in texts.yaml."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+QUICK_REPLY_MAX = 13
+LABEL_MAX = 20
+TEXT_MAX = 5000
+
+Msg = dict[str, Any]
+Item = dict[str, Any]
+
+
+@cache
+def _load(name: str) -> dict[str, dict[str, str]]:
+    with open(HERE / name, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def t(key: str, lang: str = "th", **values: Any) -> str:
+    """Return the text for key in the citizen's language (Thai when there is no English)."""
+    entry = _load("texts.yaml")[key]
+    template = entry.get(lang) or entry["th"]
+    return template.format(**values) if values else template
+
+
+def topic_label(topic: str, lang: str = "th") -> str:
+    """Return the short human name of a taxonomy topic."""
+    entry = _load("topics.yaml").get(topic) or _load("topics.yaml")["none"]
+    return entry.get(lang) or entry["th"]
+
+
+def inquiry_answer(topic: str, lang: str = "th") -> str:
+    """Return the information answer for a general question on a topic."""
+    answers = _load("answers.yaml")
+    entry = answers.get(topic) or answers["none"]
+    return entry.get(lang) or entry["th"]
+
+
+def _label(label: str) -> str:
+    return label if len(label) <= LABEL_MAX else label[: LABEL_MAX - 1] + "…"
+
+
+def postback(label: str, **data: str) -> Item:
+    """A quick-reply button that sends a postback and shows its label as the citizen's words."""
+    return {"type": "action", "action": {"type": "postback", "label": _label(label),
+                                         "data": urlencode(data), "displayText": label}}
+
+
+def say(label: str, text: str | None = None) -> Item:
+    """A quick-reply button that sends a text message."""
+    return {"type": "action", "action": {"type": "message", "label": _label(label),
+                                         "text": text or label}}
+
+
+def location_button(lang: str) -> Item:
+    """A quick-reply button that opens LINE's location picker."""
+    return {"type": "action", "action": {"type": "location", "label": _label(t("share_location", lang))}}
+
+
+def call_button(label: str, number: str) -> Item:
+    """A quick-reply button that opens the phone dialler."""
+    return {"type": "action", "action": {"type": "uri", "label": _label(label), "uri": f"tel:{number}"}}
+
+
+def text(body: str, quick: list[Item] | None = None) -> Msg:
+    """A text message, with quick-reply buttons if given (LINE allows 13)."""
+    message: Msg = {"type": "text", "text": body[:TEXT_MAX]}
+    if quick:
+        message["quickReply"] = {"items": quick[:QUICK_REPLY_MAX]}
+    return message
+
+
+def main_menu(lang: str) -> list[Item]:
+    """The four things a citizen can always do."""
+    return [
+        say(t("menu_help", lang)),
+        say(t("menu_follow", lang)),
+        say(t("menu_info", lang)),
+        call_button(t("menu_call", lang), "1300"),
+    ]
+
+
+def cancel_button(lang: str) -> Item:
+    """The cancel button offered at every question."""
+    return postback(t("cancel", lang), a="cancel")
+
+
+EMERGENCY_NUMBERS = {
+    "default": [("1300", "1300"), ("191", "191"), ("1669", "1669"), ("1323", "1323")],
+    "suicide_risk": [("1323", "1323"), ("1300", "1300"), ("1669", "1669"), ("191", "191")],
+}
+NUMBER_LABELS = {
+    "1300": {"th": "โทร 1300 ช่วยเหลือสังคม", "en": "Call 1300 Social aid"},
+    "191": {"th": "โทร 191 ตำรวจ", "en": "Call 191 Police"},
+    "1669": {"th": "โทร 1669 การแพทย์", "en": "Call 1669 Medical"},
+    "1323": {"th": "โทร 1323 สุขภาพจิต", "en": "Call 1323 Mental hlth"},
+}
+
+
+def emergency_numbers(lang: str, topic: str) -> Msg:
+    """Tap-to-call buttons for the emergency numbers, 1323 first for suicide risk."""
+    numbers = EMERGENCY_NUMBERS.get(topic, EMERGENCY_NUMBERS["default"])
+    intro = t("emergency_intro_suicide" if topic == "suicide_risk" else "emergency_intro", lang)
+    actions = [{"type": "uri", "label": _label(NUMBER_LABELS[n][lang if lang == "en" else "th"]),
+                "uri": f"tel:{number}"} for n, number in numbers]
+    # A buttons template's text is limited to 160 characters; the full intro goes first as text.
+    return {"type": "template", "altText": t("emergency_numbers_alt", lang)[:400],
+            "template": {"type": "buttons", "text": intro[:160], "actions": actions}}
+
+
+def emergency_messages(lang: str, topic: str) -> list[Msg]:
+    """The first reply in an emergency: the numbers as call buttons, before any question."""
+    return [emergency_numbers(lang, topic)]

@@ -1,0 +1,148 @@
+"""The one way out to LINE: every reply and push goes through LineSender.send()."""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import urllib3
+from linebot.v3.messaging import (
+    ApiClient,
+    ApiException,
+    Configuration,
+    Message,
+    MessagingApi,
+    MessagingApiBlob,
+    PushMessageRequest,
+    ReplyMessageRequest,
+    ShowLoadingAnimationRequest,
+)
+from pydantic import ValidationError
+
+from models import OutboundMessage, utcnow
+from settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one attempt: sent, retry later, or failed for good."""
+
+    status: str  # sent | retry | failed | reply_token_gone
+    error: str | None = None
+    retry_after: float | None = None
+    request_id: str | None = None
+
+
+def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
+    """Exponential backoff with jitter, at least what LINE's Retry-After asks."""
+    base = min(MAX_BACKOFF_SECONDS, 2 ** min(attempts, 10))
+    delay = base * (0.5 + random.random() / 2)
+    return max(delay, retry_after or 0.0)
+
+
+def _retry_after(headers: Any) -> float | None:
+    value = (headers or {}).get("Retry-After") if hasattr(headers, "get") else None
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+def _classify_api_error(exc: ApiException) -> Outcome:
+    status = exc.status or 0
+    body = (exc.body or "")[:300] if isinstance(exc.body, str) else str(exc.body)[:300]
+    headers = exc.headers or {}
+    if status == 409 and hasattr(headers, "get") and headers.get("X-Line-Accepted-Request-Id"):
+        # LINE already accepted this retry key: the push went out on an earlier attempt.
+        return Outcome("sent", request_id=headers.get("X-Line-Accepted-Request-Id"))
+    if status == 400 and "reply token" in body.lower():
+        return Outcome("reply_token_gone", f"{status}: {body}")
+    if status == 429 or status >= 500:
+        return Outcome("retry", f"{status}: {body}", _retry_after(headers))
+    return Outcome("failed", f"{status}: {body}")
+
+
+class LineSender:
+    """Talks to LINE's Messaging API with timeouts, retry classification and retry keys."""
+
+    def __init__(self, settings: Settings) -> None:
+        config = Configuration(
+            access_token=settings.line_channel_access_token or "unset",
+            host=settings.line_api_base_url.rstrip("/"),
+        )
+        self._client = ApiClient(config)
+        self._api = MessagingApi(self._client)
+        self._blob = MessagingApiBlob(self._client)
+        self._timeout = settings.line_timeout_seconds
+
+    def close(self) -> None:
+        """Release the HTTP connection pool."""
+        self._client.close()
+
+    def send(self, row: OutboundMessage, now: datetime | None = None) -> Outcome:
+        """Send one outbox row: the reply token while it is fresh, else a push with a retry key."""
+        now = now or utcnow()
+        try:
+            messages = [Message.from_dict(m) for m in row.messages]
+        except (ValidationError, ValueError, TypeError) as exc:
+            return Outcome("failed", f"invalid message: {exc}"[:300])
+        if row.reply_token and row.reply_token_expires_at and row.reply_token_expires_at > now:
+            outcome = self._call(self._reply, row, messages)
+            if outcome.status != "reply_token_gone":
+                return outcome
+        return self._call(self._push, row, messages)
+
+    def _reply(self, row: OutboundMessage, messages: list[Message]) -> Any:
+        request = ReplyMessageRequest(reply_token=row.reply_token, messages=messages)
+        return self._api.reply_message_with_http_info(request, _request_timeout=self._timeout)
+
+    def _push(self, row: OutboundMessage, messages: list[Message]) -> Any:
+        request = PushMessageRequest(to=row.to, messages=messages)
+        return self._api.push_message_with_http_info(
+            request, x_line_retry_key=row.retry_key, _request_timeout=self._timeout
+        )
+
+    def _call(self, fn: Any, row: OutboundMessage, messages: list[Message]) -> Outcome:
+        try:
+            response = fn(row, messages)
+        except ApiException as exc:
+            return _classify_api_error(exc)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            return Outcome("retry", f"network: {type(exc).__name__}")
+        headers = response.headers or {}
+        return Outcome("sent", request_id=headers.get("X-Line-Request-Id"))
+
+    def show_loading(self, chat_id: str, seconds: int = 5) -> None:
+        """Show the typing animation in a one-to-one chat; failures are harmless."""
+        try:
+            self._api.show_loading_animation(
+                ShowLoadingAnimationRequest(chat_id=chat_id, loading_seconds=seconds),
+                _request_timeout=self._timeout,
+            )
+        except (ApiException, urllib3.exceptions.HTTPError, OSError):
+            log.info("loading animation not shown")
+
+    def fetch_content(self, message_id: str) -> tuple[bytes, str | None]:
+        """Download an attachment's bytes from LINE (it deletes them after a while)."""
+        response = self._blob.get_message_content_with_http_info(
+            message_id, _request_timeout=self._timeout
+        )
+        headers = response.headers or {}
+        return bytes(response.data), headers.get("Content-Type")
+
+    def leave_group(self, group_id: str) -> None:
+        """Leave a group or room that is not a staff group."""
+        call = self._api.leave_room if group_id.startswith("R") else self._api.leave_group
+        call(group_id, _request_timeout=self._timeout)
+
+
+def next_attempt(row: OutboundMessage, outcome: Outcome, now: datetime) -> datetime:
+    """When to try a retryable row again."""
+    return now + timedelta(seconds=backoff_seconds(row.attempts, outcome.retry_after))

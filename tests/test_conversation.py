@@ -1,0 +1,328 @@
+"""Scripted conversations through the real webhook, worker and fake LINE platform."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from handlers.messages import topic_label
+from models import Attachment, Case, Contact, Conversation, utcnow
+from tests.conftest import FALLBACK_GROUP, HOTLINE_GROUP
+
+PLACE = "ต.แม่เหียะ อ.เมือง จ.เชียงใหม่"
+PLACE_CODE = "500109"
+PHONE = "081-234-5678"
+
+
+def latest_case(db, user_id: str) -> Case | None:
+    db.expire_all()
+    return db.scalar(select(Case).where(Case.reporter_line_user_id == user_id)
+                     .order_by(Case.id.desc()))
+
+
+def answer_questions(citizen, topic: str | None = None, place: str = PLACE, phone: str = PHONE,
+                     age: str | None = None, max_steps: int = 12) -> None:
+    """Answer whatever the bot asks, as a cooperative citizen would, until it stops asking."""
+    for _ in range(max_steps):
+        labels = citizen.labels()
+        if "ยืนยัน" in labels:
+            citizen.tap("ยืนยัน")
+        elif "ไม่ ยังปลอดภัย" in labels:
+            citizen.tap("ไม่ ยังปลอดภัย")
+        elif topic and topic_label(topic) in labels:
+            citizen.tap(topic_label(topic))
+        elif "แจ้งขอความช่วยเหลือ" in labels:
+            citizen.tap("แจ้งขอความช่วยเหลือ")
+        elif "คนอื่น" in labels:
+            citizen.tap("คนอื่น")
+        elif "เด็ก (ต่ำกว่า 18)" in labels:
+            citizen.tap(age or "ผู้ใหญ่")
+        elif "แชร์ตำแหน่ง" in labels:
+            citizen.say(place)
+        elif "ไม่สะดวกให้เบอร์" in labels:
+            citizen.say(phone)
+        elif "ยินยอม" in labels:
+            citizen.tap("ยินยอม")
+        else:
+            return
+
+
+TOPIC_STORIES = [
+    ("child_protection", "DCY", "ครูสังเกตว่านักเรียนอายุ 9 ขวบมีรอยช้ำตามแขนบ่อยๆ สงสัยว่าถูกทำร้ายที่บ้าน อยากให้เจ้าหน้าที่เข้าไปตรวจสอบ"),
+    ("child_support", "DCY", "ลูกเพิ่งคลอดได้ 2 เดือน ครอบครัวรายได้น้อยมาก อยากให้ช่วยเรื่องเงินอุดหนุนเด็กแรกเกิดและนมลูกค่ะ"),
+    ("elderly_care", "DOP", "ตาข้างบ้านเป็นอัมพาต ลูกหลานไม่มาดูแลเลย"),
+    ("elderly_benefits", "DOP", "ยายอายุ 65 แล้วยังไม่ได้ลงทะเบียนเบี้ยยังชีพผู้สูงอายุ อยากให้เจ้าหน้าที่ช่วยดำเนินการให้ค่ะ"),
+    ("disability", "DEP", "น้องชายพิการขาเดินไม่ได้ ยังไม่มีบัตรคนพิการ อยากให้เจ้าหน้าที่ช่วยทำบัตรและขอรถเข็นให้"),
+    ("domestic_violence", "DWF", "สามีดื่มเหล้าแล้วทุบตีหนูบ่อยๆ ตอนนี้หนีมาอยู่บ้านแม่แล้วปลอดภัยดี อยากได้คำปรึกษาเรื่องขอความคุ้มครอง"),
+    ("women_family", "DWF", "เป็นแม่เลี้ยงเดี่ยว สามีทิ้งไป ไม่ส่งค่าเลี้ยงดูลูกเลย อยากได้คำปรึกษาและความช่วยเหลือค่ะ"),
+    ("homeless", "DSDW", "มีคนไร้บ้านนอนอยู่หน้าตลาดมาหลายวันแล้ว ดูผอมมาก อยากให้หน่วยงานมารับไปดูแล"),
+    ("hardship", "DSDW", "ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี"),
+]
+
+
+@pytest.mark.parametrize("topic,department,story", TOPIC_STORIES, ids=[t[0] for t in TOPIC_STORIES])
+def test_each_topic_ends_in_the_right_case_department_centre_and_notification(
+        citizen, db, line, topic, department, story):
+    citizen.say(story)
+    answer_questions(citizen, topic=topic)
+    case = latest_case(db, citizen.user_id)
+    assert case is not None, citizen.text()
+    assert (case.topic, case.department) == (topic, department)
+    assert case.subdistrict_code == PLACE_CODE and case.province_code == "50"
+    assert case.center_id == f"TC-{PLACE_CODE}"
+    assert case.phone == "0812345678"
+    assert case.consent_given is True and case.consent_notice_version
+    assert case.case_no in citizen.text()
+    staff = "\n".join(line.texts_to(FALLBACK_GROUP))
+    assert case.case_no in staff
+    assert "0812345678" not in staff and "081-234-5678" not in staff  # no phone in group notices
+    events = [h.event for h in case.history]
+    assert events[:3] == ["created", "routed", "centre_notified"]
+
+
+EMERGENCIES = [
+    ("trafficking", "ATP", "ช่วยด้วย ถูกหลอกมาทำงานที่โรงงาน ถูกยึดพาสปอร์ต ขังไว้ไม่ให้ออกไปไหน"),
+    ("suicide_risk", "HOTLINE", "ไม่อยากอยู่แล้ว เหนื่อยมาก คืนนี้จะกินยาให้หมดแผงเลย"),
+    ("domestic_violence", "DWF", "ช่วยด้วย สามีกำลังเมาอาละวาด เอามีดไล่ฟันหนู ตอนนี้หนูล็อกห้องน้ำอยู่"),
+    ("elderly_care", "DOP", "ยายอยู่คนเดียว ล้มในห้องน้ำตั้งแต่เมื่อวาน ลุกไม่ได้ ไม่มีใครอยู่ด้วยเลย"),
+]
+
+
+@pytest.mark.parametrize("topic,department,story", EMERGENCIES, ids=[e[0] for e in EMERGENCIES])
+def test_emergency_alerts_hotline_before_any_question(citizen, db, line, topic, department, story):
+    first = citizen.say(story)
+    # The first thing the citizen sees: the emergency numbers as call buttons.
+    assert first[0]["type"] == "template"
+    uris = [a["uri"] for a in first[0]["template"]["actions"]]
+    assert "tel:1300" in uris and "tel:191" in uris and "tel:1669" in uris
+    if topic == "suicide_risk":
+        assert uris[0] == "tel:1323"
+    # The hotline already has the alert, before the citizen answered anything.
+    case = latest_case(db, citizen.user_id)
+    assert case is not None and case.urgency == "emergency"
+    assert (case.topic, case.department) == (topic, department)
+    alerts = line.texts_to(HOTLINE_GROUP)
+    assert any(case.case_no in a and "ฉุกเฉิน" in a for a in alerts)
+    # Then only what reaches the person: where, and a number.
+    assert "แชร์ตำแหน่ง" in citizen.labels()
+    citizen.share_location(13.618, 100.694, address="บางพลีใหญ่ บางพลี สมุทรปราการ")
+    assert "ไม่สะดวกให้เบอร์" in citizen.labels()
+    citizen.say(PHONE)
+    case = latest_case(db, citizen.user_id)
+    assert case.details_complete and case.phone == "0812345678"
+    assert case.center_id == "TC-110301"
+    assert case.legal_basis == "vital_interest"
+    assert any("0812345678" in a or "081-234-5678" in a for a in line.texts_to(HOTLINE_GROUP))
+
+
+def test_location_pin_resolves_to_nearest_centre(citizen, db):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    answer_questions(citizen, topic="hardship", place="")  # stops at the place question
+    assert "แชร์ตำแหน่ง" in citizen.labels()
+    citizen.share_location(13.618, 100.694, address="บางพลีใหญ่ บางพลี สมุทรปราการ")
+    answer_questions(citizen, topic="hardship")
+    case = latest_case(db, citizen.user_id)
+    assert case.subdistrict_code == "110301" and case.center_id == "TC-110301"
+    assert case.latitude == pytest.approx(13.618)
+
+
+def test_pin_outside_thailand_is_answered_politely_and_asked_again(citizen):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    answer_questions(citizen, topic="hardship", place="")
+    citizen.share_location(35.68, 139.76)
+    assert "นอกประเทศไทย" in citizen.text()
+    assert "แชร์ตำแหน่ง" in citizen.labels()
+
+
+def test_ambiguous_place_asks_the_citizen_to_choose(citizen, db):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    answer_questions(citizen, topic="hardship", place="ต.หนองบัว")
+    assert "หลายที่" in citizen.text()
+    options = [b for b in citizen.buttons() if b["type"] == "postback" and "a=place&" in b["data"]]
+    assert len(options) >= 2
+    citizen.postback(options[1]["data"])
+    answer_questions(citizen, topic="hardship")
+    case = latest_case(db, citizen.user_id)
+    assert case is not None and case.subdistrict_code and case.place_text
+
+
+def test_province_only_routes_to_the_provincial_office(citizen, db):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    answer_questions(citizen, topic="hardship", place="จังหวัดขอนแก่น")
+    case = latest_case(db, citizen.user_id)
+    assert case.province_code == "40" and case.subdistrict_code is None
+    assert case.center_id == "PSO-40"
+
+
+def test_unknown_place_goes_to_the_department_intake(citizen, db):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    answer_questions(citizen, topic="hardship", place="")
+    citizen.tap("ไม่ทราบ")
+    answer_questions(citizen, topic="hardship")
+    case = latest_case(db, citizen.user_id)
+    assert case.province_code is None and case.center_id == "DEPT-DSDW"
+
+
+def test_answers_given_early_are_not_asked_again(citizen, db):
+    citizen.say("ยายอายุ 80 อยู่คนเดียวที่ ต.แม่เหียะ อ.เมือง จ.เชียงใหม่ ไม่มีคนดูแลเลย "
+                "ติดต่อกลับ 081-234-5678 นะคะ")
+    asked = []
+    for _ in range(8):
+        labels = citizen.labels()
+        asked += labels
+        if "ยืนยัน" in labels:
+            break
+        answer_questions(citizen, topic="elderly_care", max_steps=1)
+    assert "แชร์ตำแหน่ง" not in asked and "ไม่สะดวกให้เบอร์" not in asked
+    citizen.tap("ยืนยัน")
+    case = latest_case(db, citizen.user_id)
+    assert case.subdistrict_code == PLACE_CODE and case.phone == "0812345678"
+
+
+@pytest.mark.parametrize("how", ["button", "typed", "english"])
+def test_cancel_works_at_any_step(citizen, db, how):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    answer_questions(citizen, topic="hardship", place="")
+    if how == "button":
+        citizen.tap("ยกเลิก")
+    else:
+        citizen.say("ยกเลิก" if how == "typed" else "cancel")
+    assert "ยกเลิก" in citizen.text()
+    assert latest_case(db, citizen.user_id) is None
+    db.expire_all()
+    conv = db.get(Conversation, citizen.user_id)
+    assert conv.state == "idle" and conv.data == {}
+
+
+def test_citizen_can_correct_an_answer_before_confirming(citizen, db):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    for _ in range(10):
+        if "ยืนยัน" in citizen.labels():
+            break
+        answer_questions(citizen, topic="hardship", max_steps=1)
+    citizen.tap("แก้ไข")
+    citizen.tap("เบอร์โทร")
+    citizen.say("02-123-4567")
+    assert "02-123-4567" in citizen.text()
+    citizen.tap("ยืนยัน")
+    assert latest_case(db, citizen.user_id).phone == "021234567"
+
+
+def test_invalid_phone_is_asked_again_and_can_be_declined(citizen, db):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    answer_questions(citizen, topic="hardship", phone="12345")
+    assert "ไม่ถูกต้อง" in citizen.text()
+    citizen.tap("ไม่สะดวกให้เบอร์")
+    answer_questions(citizen, topic="hardship")
+    case = latest_case(db, citizen.user_id)
+    assert case is not None and case.phone is None
+
+
+def test_declining_consent_shares_nothing(citizen, db):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    for _ in range(10):
+        if "ไม่ยินยอม" in citizen.labels():
+            break
+        answer_questions(citizen, topic="hardship", max_steps=1)
+    citizen.tap("ไม่ยินยอม")
+    assert "1300" in citizen.text()
+    assert latest_case(db, citizen.user_id) is None
+
+
+def test_idle_conversation_expires_politely(citizen, db, runtime, worker):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    with runtime.transaction() as s:
+        s.execute(update(Conversation).where(Conversation.chat_id == citizen.user_id)
+                  .values(updated_at=utcnow() - timedelta(minutes=31)))
+    worker.run_until_idle()
+    pushed = citizen.line.texts_to(citizen.user_id)[-1]
+    assert "หมดเวลา" in pushed
+    db.expire_all()
+    assert db.get(Conversation, citizen.user_id).state == "idle"
+
+
+def test_text_not_understood_in_a_question_gets_help_not_silence(citizen):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    answer_questions(citizen, topic="hardship", max_steps=1)  # now at the next question
+    citizen.say("อืม")
+    assert citizen.last and citizen.labels()
+
+
+def test_follow_greets_with_privacy_notice_and_menu(citizen):
+    citizen.follow()
+    text = citizen.text()
+    assert "พม." in text and "ความเป็นส่วนตัว" in text
+    labels = citizen.labels()
+    assert labels[:3] == ["ขอความช่วยเหลือ", "ติดตามเรื่อง", "สอบถามข้อมูล"]
+    assert any(b.get("uri") == "tel:1300" for b in citizen.buttons())
+
+
+def test_follow_up_shows_the_latest_case_status(citizen, db):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    answer_questions(citizen, topic="hardship")
+    case = latest_case(db, citizen.user_id)
+    citizen.tap("ติดตามเรื่อง")
+    assert case.case_no in citizen.text() and "สถานะ" in citizen.text()
+    citizen.say(f"ขอตามเรื่อง {case.case_no} ค่ะ")
+    assert case.case_no in citizen.text()
+
+
+def test_follow_up_of_someone_elses_case_reveals_nothing(citizen, make_citizen, db):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    answer_questions(citizen, topic="hardship")
+    case = latest_case(db, citizen.user_id)
+    other = make_citizen()
+    other.say(f"ตามเรื่อง {case.case_no}")
+    assert "ไม่พบ" in other.text() and "สถานะ" not in other.text()
+
+
+def test_inquiry_gets_an_answer_and_an_offer(citizen, db):
+    citizen.say("เบี้ยผู้สูงอายุต้องใช้เอกสารอะไรบ้างคะ ลงทะเบียนที่ไหน")
+    assert "บัตรประชาชน" in citizen.text()
+    assert "แจ้งขอความช่วยเหลือ" in citizen.labels()
+    assert latest_case(db, citizen.user_id) is None
+
+
+def test_complaint_is_routed_to_the_provincial_office(citizen, db):
+    citizen.say("ร้องเรียนเจ้าหน้าที่ พมจ. พูดจาไม่สุภาพ ไปยื่นเรื่องเงินสงเคราะห์แล้วโดนไล่กลับ")
+    answer_questions(citizen, topic="hardship", place="จ.ขอนแก่น")
+    case = latest_case(db, citizen.user_id)
+    assert case is not None and case.kind == "complaint"
+    assert case.center_id == "PSO-40"
+
+
+@pytest.mark.parametrize("words,kind", [
+    ("สวัสดีค่ะ", "chitchat"),
+    ("ขอบคุณมากค่ะ", "chitchat"),
+    ("อยากให้มีเจ้าหน้าที่ตอบแชตตอนกลางคืนด้วย จะดีมากเลยค่ะ", "suggestion"),
+])
+def test_short_kinds_get_a_polite_answer_and_are_recorded(citizen, db, words, kind):
+    citizen.say(words)
+    assert citizen.text() and citizen.labels()
+    db.expire_all()
+    contact = db.scalar(select(Contact).where(Contact.line_user_id == citizen.user_id))
+    assert contact.kind == kind
+    assert latest_case(db, citizen.user_id) is None
+
+
+def test_english_message_gets_english_answers(citizen, db):
+    citizen.say("My neighbour is an old man, bedridden, and nobody takes care of him")
+    assert citizen.last
+    assert all(not any("\u0e00" <= ch <= "\u0e7f" for ch in m.get("text", "")) for m in citizen.last
+               if m["type"] == "text")
+
+
+def test_photo_is_kept_with_the_open_case(citizen, db, worker):
+    citizen.say("ยายอยู่คนเดียว ล้มในห้องน้ำตั้งแต่เมื่อวาน ลุกไม่ได้ ไม่มีใครอยู่ด้วยเลย")
+    citizen.send_image(b"\x89PNG-photo-bytes")
+    assert "ได้รับไฟล์" in citizen.text()
+    case = latest_case(db, citizen.user_id)
+    attachment = db.scalar(select(Attachment).where(Attachment.case_id == case.id))
+    assert attachment.status == "stored" and attachment.content == b"\x89PNG-photo-bytes"
+
+
+def test_sticker_gets_a_friendly_nudge(citizen):
+    citizen._exchange(lambda: citizen.webhook.send_sticker(citizen.user_id))
+    assert citizen.labels()

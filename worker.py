@@ -1,0 +1,323 @@
+"""The background worker: handles stored events, sends the outbox, fetches attachments,
+escalates unacknowledged cases and expires idle conversations.
+
+Run it with `python worker.py` (Procfile `worker:`); `make run` starts one beside the web.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from handlers import cases as c
+from handlers import conversation as flow
+from handlers.events import handle_event
+from handlers.outbox import queue_push
+from handlers.sender import LineSender, next_attempt
+from handlers.turn import Turn
+from models import Attachment, Conversation, InboundEvent, LineUser, OutboundMessage, utcnow
+from runtime import Runtime
+
+log = logging.getLogger("worker")
+
+LOCK_SECONDS = 60
+SENDING_LEASE = timedelta(seconds=120)
+MAX_EVENT_ATTEMPTS = 3
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+DANGER_QUESTION_WAIT = timedelta(minutes=3)
+
+
+class Worker:
+    """One worker process (or thread); several may run against the same database."""
+
+    def __init__(self, runtime: Runtime, sender: LineSender | None = None) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.sender = sender or LineSender(runtime.settings)
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+
+    # ------------------------------------------------------------ loop
+
+    def run_once(self) -> int:
+        """Do one round of every kind of work; returns how many items were handled."""
+        done = self.process_events()
+        done += self.send_outbox()
+        done += self.fetch_attachments()
+        done += self.escalate()
+        done += self.expire_conversations()
+        return done
+
+    def run_until_idle(self, max_rounds: int = 50) -> int:
+        """Repeat rounds until nothing is left to do now (tests and one-shot runs)."""
+        total = 0
+        for _ in range(max_rounds):
+            done = self.run_once()
+            total += done
+            if done == 0:
+                break
+        return total
+
+    def run_forever(self) -> None:
+        """Work until stopped; SIGTERM lets the current item finish, then exits."""
+        log.info("worker %s started", self.name)
+        while not self._stop.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:
+                log.exception("worker round failed; retrying")
+                busy = 0
+            if not busy:
+                self._wake.wait(self.settings.worker_poll_seconds)
+                self._wake.clear()
+        log.info("worker %s stopped", self.name)
+
+    def wake(self) -> None:
+        """Start the next round now (the web process calls this after storing events)."""
+        self._wake.set()
+
+    def stop(self, *_: Any) -> None:
+        """Finish the current item and leave the loop."""
+        self._stop.set()
+        self._wake.set()
+
+    # ------------------------------------------------------------ inbound events
+
+    def _chats_with_work(self) -> list[str]:
+        with self.runtime.transaction() as s:
+            rows = s.execute(
+                select(InboundEvent.chat_id, func.min(InboundEvent.id).label("first"))
+                .where(InboundEvent.status == "pending").group_by(InboundEvent.chat_id)
+                .order_by("first").limit(20)).all()
+        return [r.chat_id for r in rows]
+
+    def _lock_chat(self, chat_id: str) -> bool:
+        now = utcnow()
+        with self.runtime.transaction() as s:
+            insert = pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert
+            s.execute(insert(Conversation).values(chat_id=chat_id, state=flow.IDLE, data={},
+                                                  language="th", updated_at=now)
+                      .on_conflict_do_nothing(index_elements=["chat_id"]))
+            won = s.execute(update(Conversation).where(
+                Conversation.chat_id == chat_id,
+                or_(Conversation.locked_until.is_(None), Conversation.locked_until < now))
+                .values(locked_by=self.name, locked_until=now + timedelta(seconds=LOCK_SECONDS)))
+        return won.rowcount == 1
+
+    def _unlock_chat(self, chat_id: str) -> None:
+        with self.runtime.transaction() as s:
+            s.execute(update(Conversation).where(Conversation.chat_id == chat_id,
+                                                 Conversation.locked_by == self.name)
+                      .values(locked_by=None, locked_until=None))
+
+    def process_events(self) -> int:
+        """Handle pending events chat by chat, in the order LINE sent them."""
+        handled = 0
+        for chat_id in self._chats_with_work():
+            if self._stop.is_set() or not self._lock_chat(chat_id):
+                continue
+            try:
+                handled += self._drain_chat(chat_id)
+            finally:
+                self._unlock_chat(chat_id)
+        return handled
+
+    def _drain_chat(self, chat_id: str) -> int:
+        with self.runtime.transaction() as s:
+            ids = s.scalars(select(InboundEvent.id).where(
+                InboundEvent.chat_id == chat_id, InboundEvent.status == "pending")
+                .order_by(InboundEvent.timestamp_ms, InboundEvent.id)).all()
+        for event_id in ids:
+            self._handle_one(event_id)
+        return len(ids)
+
+    def _handle_one(self, event_id: int) -> None:
+        try:
+            with self.runtime.transaction() as s:
+                row = s.get(InboundEvent, event_id)
+                if row is None or row.status != "pending":
+                    return
+                outcome = handle_event(s, self.settings, row.payload or {}, utcnow())
+                row.status, row.processed_at, row.payload = "done", utcnow(), None
+        except Exception as exc:
+            log.exception("event %s failed", event_id)
+            self._event_failed(event_id, exc)
+            return
+        if outcome.leave_group:
+            self._leave(outcome.leave_group)
+
+    def _event_failed(self, event_id: int, exc: Exception) -> None:
+        with self.runtime.transaction() as s:
+            row = s.get(InboundEvent, event_id)
+            row.attempts += 1
+            row.error = f"{type(exc).__name__}"[:500]
+            if row.attempts < MAX_EVENT_ATTEMPTS:
+                return
+            row.status = "failed"
+            if row.chat_id.startswith("U"):
+                # A fault of ours must not leave a citizen in silence: apologise, give 1300.
+                queue_push(s, row.chat_id, [flow.m.text(flow.m.t("not_understood") +
+                           "\nหากเร่งด่วน โทร 1300 ได้ตลอด 24 ชั่วโมง", flow.m.main_menu("th"))],
+                           "error_apology")
+
+    def _leave(self, group_id: str) -> None:
+        try:
+            self.sender.leave_group(group_id)
+        except Exception as exc:  # the group can remove the bot by hand; nothing is lost
+            log.warning("could not leave group: %s", type(exc).__name__)
+
+    # ------------------------------------------------------------ outbox
+
+    def _recover_stale_sending(self, now: Any) -> None:
+        with self.runtime.transaction() as s:
+            s.execute(update(OutboundMessage).where(
+                OutboundMessage.status == "sending", OutboundMessage.next_attempt_at < now)
+                .values(status="pending"))
+
+    def _claim(self, row_id: int, now: Any) -> bool:
+        with self.runtime.transaction() as s:
+            won = s.execute(update(OutboundMessage).where(
+                OutboundMessage.id == row_id, OutboundMessage.status == "pending")
+                .values(status="sending", attempts=OutboundMessage.attempts + 1,
+                        next_attempt_at=now + SENDING_LEASE))
+        return won.rowcount == 1
+
+    def send_outbox(self) -> int:
+        """Send due messages in order per recipient; a failure holds that recipient's queue."""
+        now = utcnow()
+        self._recover_stale_sending(now)
+        with self.runtime.transaction() as s:
+            rows = s.execute(select(OutboundMessage.id, OutboundMessage.to,
+                                    OutboundMessage.next_attempt_at)
+                             .where(OutboundMessage.status == "pending")
+                             .order_by(OutboundMessage.id).limit(200)).all()
+        blocked: set[str] = set()
+        sent = 0
+        for row_id, to, due in rows:
+            if to in blocked or due > now or self._stop.is_set():
+                blocked.add(to)
+                continue
+            if not self._claim(row_id, now):
+                continue
+            if not self._deliver(row_id):
+                blocked.add(to)
+            sent += 1
+        return sent
+
+    def _deliver(self, row_id: int) -> bool:
+        # The HTTP call happens outside any transaction: SQLite would otherwise hold its
+        # write lock for up to the LINE timeout and stall the webhook.
+        with self.runtime.transaction() as s:
+            row = s.get(OutboundMessage, row_id)
+            s.expunge(row)
+        outcome = self.sender.send(row)
+        with self.runtime.transaction() as s:
+            row = s.get(OutboundMessage, row_id)
+            return self._record_outcome(row, outcome)
+
+    def _record_outcome(self, row: OutboundMessage, outcome: Any) -> bool:
+        now = utcnow()
+        if outcome.status == "sent":
+            row.status, row.sent_at, row.line_request_id = "sent", now, outcome.request_id
+            row.reply_token = None
+            return True
+        row.last_error = (outcome.error or "")[:2000]
+        if outcome.status == "retry":
+            row.status, row.next_attempt_at = "pending", next_attempt(row, outcome, now)
+            log.warning("LINE send %s deferred (attempt %d)", row.id, row.attempts)
+        else:
+            row.status = "failed"
+            log.error("LINE send %s failed for good: %s", row.id, row.last_error[:120])
+        return False
+
+    # ------------------------------------------------------------ attachments
+
+    def fetch_attachments(self) -> int:
+        """Download new attachments from LINE before LINE deletes them."""
+        with self.runtime.transaction() as s:
+            ids = s.scalars(select(Attachment.id).where(
+                Attachment.status == "pending", Attachment.attempts < 5).limit(10)).all()
+        for attachment_id in ids:
+            self._fetch_one(attachment_id)
+        return len(ids)
+
+    def _fetch_one(self, attachment_id: int) -> None:
+        with self.runtime.transaction() as s:
+            message_id = s.get(Attachment, attachment_id).line_message_id
+        try:
+            data, content_type = self.sender.fetch_content(message_id)
+            error = None
+        except Exception as exc:
+            data, content_type, error = b"", None, type(exc).__name__
+        with self.runtime.transaction() as s:
+            a = s.get(Attachment, attachment_id)
+            a.attempts += 1
+            if error:
+                a.error, a.status = error, ("failed" if a.attempts >= 5 else "pending")
+                return
+            a.size, a.content_type = len(data), content_type
+            too_big = len(data) > MAX_ATTACHMENT_BYTES
+            a.content, a.status = (None, "too_large") if too_big else (data, "stored")
+
+    # ------------------------------------------------------------ escalation and expiry
+
+    def escalate(self) -> int:
+        """Move cases nobody acknowledged in time up their chain."""
+        with self.runtime.transaction() as s:
+            return c.escalate_overdue(s, self.settings)
+
+    def expire_conversations(self) -> int:
+        """Unanswered danger questions become emergencies; idle conversations expire politely."""
+        now = utcnow()
+        idle = timedelta(minutes=self.settings.conversation_idle_minutes)
+        with self.runtime.transaction() as s:
+            stale = s.scalars(select(Conversation).where(
+                Conversation.state != flow.IDLE,
+                or_(Conversation.updated_at < now - idle,
+                    (Conversation.state == flow.CHECK_DANGER)
+                    & (Conversation.updated_at < now - DANGER_QUESTION_WAIT)))
+                .limit(50)).all()
+            for conv in stale:
+                self._expire_one(s, conv, now)
+        return len(stale)
+
+    def _expire_one(self, s: Any, conv: Conversation, now: Any) -> None:
+        turn = Turn(s, self.settings, conv, conv.chat_id, now)
+        if conv.state == flow.CHECK_DANGER:
+            # Nobody answered whether they are in danger: treat it as an emergency.
+            d = turn.data
+            conv.state = flow.start_emergency(turn, d.get("description", ""),
+                                              d.get("topic", "none"), None)
+        else:
+            flow.expire(turn)
+            turn.replies = [flow.expire_now_message(turn.lang)]
+        conv.updated_at = now
+        user = s.get(LineUser, conv.chat_id)
+        if turn.replies and (user is None or user.following):
+            queue_push(s, conv.chat_id, turn.replies, "conversation", conv.case_id)
+
+
+def main() -> None:
+    """Entry point of the worker process."""
+    import settings as app_settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    runtime = Runtime.build(app_settings.from_env().check())
+    worker = Worker(runtime)
+    signal.signal(signal.SIGTERM, worker.stop)
+    signal.signal(signal.SIGINT, worker.stop)
+    worker.run_forever()
+
+
+if __name__ == "__main__":
+    main()
