@@ -14,7 +14,7 @@ class Center(Base):
     __tablename__ = "centers"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    type: Mapped[str] = mapped_column(String(16))
+    type: Mapped[str] = mapped_column(String(32))
     name_th: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200), default="")
     subdistrict_code: Mapped[str | None] = mapped_column(String(6), index=True)

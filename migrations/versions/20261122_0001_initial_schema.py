@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 15:00:09.856500
+Create Date: 2026-11-22 15:17:16.161391
 """
 from typing import Sequence, Union
 
@@ -27,7 +27,7 @@ def upgrade() -> None:
     )
     op.create_table('centers',
     sa.Column('id', sa.String(length=32), nullable=False),
-    sa.Column('type', sa.String(length=16), nullable=False),
+    sa.Column('type', sa.String(length=32), nullable=False),
     sa.Column('name_th', sa.String(length=200), nullable=False),
     sa.Column('name_en', sa.String(length=200), nullable=False),
     sa.Column('subdistrict_code', sa.String(length=6), nullable=True),

@@ -59,7 +59,7 @@ def test_urgency_rules_name_only_known_cue_groups() -> None:
     known = set(lexicon().groups)
     table = rules()
     for rule in table.emergency + table.uncertain + table.high:
-        for name in rule:
+        for name in rule.terms:
             assert name.removesuffix("~any") in known, name
     assert set(table.veto) <= known
 

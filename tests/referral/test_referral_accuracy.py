@@ -6,21 +6,12 @@ from collections import Counter
 from referral import locate_pin, locate_text
 from referral.centroids import centroids
 from referral.pins import pin_index
-from referral.samples import samples
-
-
-def exact(expected: str, result) -> bool:
-    """Tell whether the best place is exactly the expected area at its level."""
-    p = result.best
-    if p is None:
-        return False
-    got = {6: p.subdistrict_code, 4: p.district_code, 2: p.province_code}[len(expected)]
-    return got == expected and p.level == {6: "subdistrict", 4: "district", 2: "province"}[len(expected)]
+from referral.samples import is_exact, samples
 
 
 def test_typed_places_are_resolved_exactly_at_least_95_percent() -> None:
     table = samples(250, seed=11)
-    ok = Counter(s.form for s in table if exact(s.expected, locate_text(s.text)))
+    ok = Counter(s.form for s in table if is_exact(s.expected, locate_text(s.text).best))
     total = Counter(s.form for s in table)
     assert sum(ok.values()) / len(table) >= 0.95
     for form, n in total.items():
