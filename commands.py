@@ -10,6 +10,7 @@ import click
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from models import Center
@@ -73,7 +74,7 @@ def register_commands(app: Flask) -> None:
         added = seed_centers(runtime)
         click.echo(f"database ready; {added} centres seeded")
 
-    centers = click.Group("centers", help="The centre directory.")
+    centers = AppGroup("centers", help="The centre directory.")
     app.cli.add_command(centers)
 
     @centers.command("import")
