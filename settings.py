@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent
 DEFAULT_DATABASE_URL = f"sqlite:///{BASE_DIR / 'instance' / 'intake.sqlite3'}"
@@ -41,11 +42,11 @@ class Settings:
         """True when running as the real service (strict checks apply)."""
         return self.environment == "production"
 
-    def with_overrides(self, **overrides: Any) -> "Settings":
+    def with_overrides(self, **overrides: Any) -> Settings:
         """Return a copy with some settings replaced (tests pass settings in)."""
         return replace(self, **overrides)
 
-    def check(self) -> "Settings":
+    def check(self) -> Settings:
         """Fail with a clear message if production is missing what it needs."""
         if not self.is_production:
             return self

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
 
 from handlers import cases as c
 from handlers import conversation as flow
@@ -184,10 +185,16 @@ class Worker:
                 OutboundMessage.status == "sending", OutboundMessage.next_attempt_at < now)
                 .values(status="pending"))
 
-    def _claim(self, row_id: int, now: Any) -> bool:
+    def _claim(self, row_id: int, to: str, now: Any) -> bool:
+        # Won only if no earlier message to the same chat is still unsent: with several
+        # workers, this keeps each citizen's messages in the order they were written.
+        earlier = aliased(OutboundMessage)
+        unsent_before = select(earlier.id).where(
+            earlier.to == to, earlier.id < row_id, earlier.status.in_(("pending", "sending")))
         with self.runtime.transaction() as s:
             won = s.execute(update(OutboundMessage).where(
-                OutboundMessage.id == row_id, OutboundMessage.status == "pending")
+                OutboundMessage.id == row_id, OutboundMessage.status == "pending",
+                ~unsent_before.exists())
                 .values(status="sending", attempts=OutboundMessage.attempts + 1,
                         next_attempt_at=now + SENDING_LEASE))
         return won.rowcount == 1
@@ -207,7 +214,8 @@ class Worker:
             if to in blocked or due > now or self._stop.is_set():
                 blocked.add(to)
                 continue
-            if not self._claim(row_id, now):
+            if not self._claim(row_id, to, now):
+                blocked.add(to)
                 continue
             if not self._deliver(row_id):
                 blocked.add(to)

@@ -7,8 +7,9 @@ The diagram beside this file (conversation.md) shows the same flow; keep them in
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 from handlers import cases as c
 from handlers import messages as m

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qsl
 
 from sqlalchemy import or_, select, update
@@ -64,7 +65,7 @@ class Ctx:
     def received_at(self) -> datetime:
         """When LINE sent the event (the reply token's minute starts here)."""
         ms = self.event.get("timestamp") or 0
-        return datetime.fromtimestamp(ms / 1000, tz=timezone.utc) if ms else self.now
+        return datetime.fromtimestamp(ms / 1000, tz=UTC) if ms else self.now
 
     def reply(self, messages: list[dict[str, Any]], case_id: int | None = None) -> None:
         """Queue an answer to this event's chat (reply token first, push after)."""

@@ -69,10 +69,10 @@ class Case(Base):
     closed_at: Mapped[datetime | None]
 
     center: Mapped[Center | None] = relationship(lazy="joined")
-    history: Mapped[list["CaseEvent"]] = relationship(
+    history: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
     )
-    attachments: Mapped[list["Attachment"]] = relationship(
+    attachments: Mapped[list[Attachment]] = relationship(
         back_populates="case", order_by="Attachment.id"
     )
 
@@ -81,7 +81,7 @@ class Case(Base):
         """True until the case is closed."""
         return self.status in OPEN_STATUSES
 
-    def record(self, event: str, actor: str = "system", **detail: Any) -> "CaseEvent":
+    def record(self, event: str, actor: str = "system", **detail: Any) -> CaseEvent:
         """Append an entry to the case history and return it."""
         entry = CaseEvent(event=event, actor=actor, detail=detail or {})
         self.history.append(entry)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -16,8 +16,8 @@ from tests.test_conversation import answer_questions, latest_case
 
 def test_case_number_uses_the_buddhist_era_year_in_thailand():
     # 31 Dec 2026 18:00 UTC is already 1 Jan 2027 in Bangkok: year 2570.
-    assert buddhist_year(datetime(2026, 12, 31, 18, 0, tzinfo=timezone.utc)) == 2570
-    assert buddhist_year(datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)) == 2569
+    assert buddhist_year(datetime(2026, 12, 31, 18, 0, tzinfo=UTC)) == 2570
+    assert buddhist_year(datetime(2026, 11, 22, 3, 0, tzinfo=UTC)) == 2569
 
 
 def test_case_numbers_have_no_gaps_under_concurrent_workers(runtime):

@@ -97,6 +97,6 @@ def test_two_workers_handle_one_chat_once_and_in_order(webhook, line, runtime, d
     texts = line.texts_to(user)
     assert len(texts) == len(words)
     expected = ["ยินดี" if w.startswith("ขอบคุณ") else "สวัสดี" for w in words]
-    assert [e in t for e, t in zip(expected, texts)] == [True] * len(words)
+    assert [e in t for e, t in zip(expected, texts, strict=True)] == [True] * len(words)
     db.expire_all()
     assert all(e.status == "done" for e in db.scalars(select(InboundEvent)))
