@@ -63,14 +63,11 @@ def locate(lines: Iterable[str], out: TextIO) -> int:
 
 def evaluate(n_places: int, out: TextIO) -> None:
     """Print the accuracy of locate_text on the generated table, by form of input."""
-    from referral.samples import samples
+    from referral.samples import is_exact, samples
 
     totals: dict[str, list[int]] = {}
     for s in samples(n_places):
-        p = locate_text(s.text).best
-        got = p and (p.subdistrict_code if len(s.expected) == 6 else
-                     p.district_code if len(s.expected) == 4 else p.province_code)
-        ok = bool(p) and got == s.expected and p.level == {6: "subdistrict", 4: "district", 2: "province"}[len(s.expected)]  # type: ignore[union-attr]
+        ok = is_exact(s.expected, locate_text(s.text).best)
         t = totals.setdefault(s.form, [0, 0])
         t[0] += ok
         t[1] += 1

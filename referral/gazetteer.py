@@ -76,11 +76,6 @@ def area(code: str | None) -> Area | None:
     return areas().get(code) if code else None
 
 
-def subdistricts_of(prefix: str) -> list[str]:
-    """Return the codes of the current subdistricts inside a province or district code."""
-    return [c for c in subdistrict_codes() if c.startswith(prefix)]
-
-
 @cache
 def subdistrict_codes() -> tuple[str, ...]:
     """Return all current subdistrict codes, sorted."""

@@ -8,7 +8,7 @@ from functools import cache
 
 from referral.centroids import centroids
 from referral.gazetteer import key, place_words
-from referral.places import LocateResult, Place, make_place
+from referral.places import LocateResult, make_place
 from referral.resolver import locate_text
 
 CELL = 0.05  # degrees, about 5.5 km: a handful of centroids per cell
@@ -23,12 +23,18 @@ _MIN_COS = math.cos(math.radians(BOX[1]))
 _MAX_RING = int(OUTSIDE_KM / (KM_PER_DEG_LON * _MIN_COS * CELL)) + 1
 
 
+COARSE = 0.5  # degrees, about 55 km: wider than OUTSIDE_KM
+
+
 @dataclass(frozen=True, slots=True)
 class PinIndex:
     """Centroids bucketed in a regular grid of CELL degrees."""
 
     cells: dict[tuple[int, int], tuple[tuple[float, float, str], ...]]
     indexed: frozenset[str]
+    # Coarse cells with a centroid in them or next to them: a pin elsewhere (the sea,
+    # a neighbouring country) is outside without a search.
+    near_land: frozenset[tuple[int, int]]
 
 
 @cache
@@ -44,12 +50,18 @@ def pin_index() -> PinIndex:
         cell = (math.floor(c.latitude / CELL), math.floor(c.longitude / CELL))
         cells.setdefault(cell, []).append((c.latitude, c.longitude, code))
         indexed.add(code)
-    return PinIndex({k: tuple(v) for k, v in cells.items()}, frozenset(indexed))
+    coarse = {(math.floor(c.latitude / COARSE), math.floor(c.longitude / COARSE))
+              for code, c in centroids().items() if code in indexed}
+    near_land = {(y + dy, x + dx) for y, x in coarse for dy in (-1, 0, 1) for dx in (-1, 0, 1)}
+    return PinIndex({k: tuple(v) for k, v in cells.items()}, frozenset(indexed), frozenset(near_land))
 
 
 def nearest(lat: float, lon: float, k: int = 1) -> list[tuple[float, str]]:
     """Return up to k (distance in km, code) nearest centroids within OUTSIDE_KM."""
-    cells = pin_index().cells
+    index = pin_index()
+    if (math.floor(lat / COARSE), math.floor(lon / COARSE)) not in index.near_land:
+        return []
+    cells = index.cells
     cy, cx = math.floor(lat / CELL), math.floor(lon / CELL)
     kx = KM_PER_DEG_LON * math.cos(math.radians(lat))
     found: list[tuple[float, str]] = []
@@ -100,9 +112,12 @@ def _foreign_keys() -> tuple[str, ...]:
 
 
 def _names_foreign_country(address: str) -> bool:
-    """Tell whether LINE's address text names another country."""
+    """Tell whether LINE's address text names another country (and not Thailand)."""
     k = key(address) if address else ""
-    return bool(k) and any(c in k for c in _foreign_keys())
+    # "สถานทูตเมียนมา ... กรุงเทพมหานคร ประเทศไทย" is in Thailand.
+    if not k or "ประเทศไทย" in k or "thailand" in k:
+        return False
+    return any(c in k for c in _foreign_keys())
 
 
 OUTSIDE = LocateResult(outside_thailand=True)
@@ -180,7 +195,8 @@ def _cross_check(near: list[tuple[float, str]], address: str, lat: float,
             place = make_place(code, 0.97 if rank == 0 else 0.8, lat, lon)
             return LocateResult(best=place, candidates=(place,))
     if _has_no_point(named, near[0][1]):
-        place = _place_without_point(named, lat, lon)
+        # The centroids cannot tell here (Bueng Kan, Mae Hia): LINE's own geocoding can.
+        place = make_place(named, 0.7, lat, lon)
         return LocateResult(best=place, candidates=(place,))
     return None
 
@@ -192,9 +208,10 @@ def _has_no_point(named: str, nearest_code: str) -> bool:
         return False
     if len(named) == 6 and named[:4] == nearest_code[:4]:
         return True
-    return not any(c.startswith(named[:4]) for c in indexed)
+    return named[:4] not in _indexed_districts()
 
 
-def _place_without_point(named: str, lat: float, lon: float) -> Place:
-    """Return the area LINE's address names where the centroids cannot tell (Bueng Kan)."""
-    return make_place(named, 0.7, lat, lon)
+@cache
+def _indexed_districts() -> frozenset[str]:
+    """Return the district and province codes that have at least one point in the grid."""
+    return frozenset(p for c in pin_index().indexed for p in (c[:4], c[:2]))

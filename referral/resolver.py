@@ -49,13 +49,6 @@ class Mention:
         if score > self.scores.get(code, 0.0):
             self.scores[code] = score
 
-    def support(self, anchor: str) -> float:
-        """Return how strongly this mention supports an anchor area."""
-        if self.postal is not None:
-            return _postal_support(self.postal, anchor)
-        return max((self.scores.get(anchor[:n], 0.0) for n in (2, 4, 6) if n <= len(anchor)),
-                   default=0.0)
-
 
 def _postal_support(postal: frozenset[str], anchor: str) -> float:
     """Return the support of a postal code: its subdistricts, their district, their province."""
@@ -91,9 +84,8 @@ def _capital_mention(idx: NameIndex, k: str, weight: float) -> Mention | None:
 
 def _match_marked(idx: NameIndex, seg: Segment, scope: set[str], strict: bool) -> Mention | None:
     """Match the name after a level word: exact, then a longer text's prefix, then fuzzy."""
-    assert seg.level is not None
     k = key(seg.text)
-    if len(k) < 2:
+    if len(k) < 2 or seg.level is None:
         return None
     cap = _capital_mention(idx, k, CAPITAL_WORD) if seg.level == "district" else None
     if cap:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
-from referral.gazetteer import BANGKOK, area, areas, display_name_th, subdistrict_codes
+from referral.gazetteer import BANGKOK, Area, area, display_name_th, subdistrict_codes
+from referral.places import Place
 
 _TONES = re.compile(r"[\u0e48-\u0e4b]")
 _CONSONANTS = "กขคงจฉชซญดตถทธนบปผพฟภมยรลวศษสหอฮ"
@@ -69,8 +72,8 @@ def _typed(code: str, rng: random.Random) -> Iterator[Sample]:
                           f"{j}{prov_typed} {s.postal_codes[0]}", code)
     yield Sample("postal", f"{sub} {s.postal_codes[0]}", code)
     if _english_is_unique(code):
-        district_en, province_en = area(code[:4]).name_en, area(code[:2]).name_en  # type: ignore[union-attr]
-        yield Sample("english", f"{s.name_en}, {district_en}, {province_en}", code)
+        d, p = _area(code[:4]), _area(code[:2])
+        yield Sample("english", f"{s.name_en}, {d.name_en}, {p.name_en}", code)
     yield Sample("unmarked", f"{sub} {dist} {prov_typed}", code)
     yield from _harder(code, rng)
 
@@ -104,10 +107,27 @@ def _harder(code: str, rng: random.Random) -> Iterator[Sample]:
                                        f"{p.name_en} Province", code)
 
 
+def _area(code: str) -> Area:
+    """Return a current area that is known to exist."""
+    found = area(code)
+    assert found is not None
+    return found
+
+
+@cache
+def _name_counts() -> Counter[tuple[str, str]]:
+    """Count subdistrict names (Thai, English) per province, district and postal code."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for c in subdistrict_codes():
+        s = _area(c)
+        for scope in (c[:2], c[:4], *s.postal_codes):
+            counts.update({(scope, s.name_th), (scope, s.name_en)})
+    return counts
+
+
 def _unique_in(code: str, size: int) -> bool:
     """Tell whether the subdistrict's name is unique within its province (2) or district (4)."""
-    name = area(code).name_th  # type: ignore[union-attr]
-    return sum(1 for c in subdistrict_codes() if c[:size] == code[:size] and area(c).name_th == name) == 1  # type: ignore[union-attr]
+    return _name_counts()[(code[:size], _area(code).name_th)] == 1
 
 
 def _coarse(code: str, rng: random.Random) -> Iterator[Sample]:
@@ -124,29 +144,24 @@ def _coarse(code: str, rng: random.Random) -> Iterator[Sample]:
 
 def _english_is_unique(code: str) -> bool:
     """Tell whether no other subdistrict of the district has the same English name."""
-    name = area(code).name_en  # type: ignore[union-attr]
-    return sum(1 for c in subdistrict_codes() if c[:4] == code[:4] and area(c).name_en == name) == 1  # type: ignore[union-attr]
+    return _name_counts()[(code[:4], _area(code).name_en)] == 1
 
 
 def _khwaeng_elsewhere(district: str) -> bool:
     """Tell whether a khwaeng of another khet bears this khet's name (บางกะปิ): truly ambiguous."""
-    name = display_name_th(area(district))  # type: ignore[arg-type]
-    return any(c[:4] != district and area(c).name_th == name for c in subdistrict_codes())  # type: ignore[union-attr]
+    name = display_name_th(_area(district))
+    return any(c[:4] != district and _area(c).name_th == name for c in subdistrict_codes())
 
 
 def _postal_is_unique(code: str) -> bool:
     """Tell whether name + first postal code points at one subdistrict only."""
-    s = area(code)
-    assert s is not None
-    return sum(1 for o in areas().values() if o.level == "subdistrict" and o.name_th == s.name_th
-               and s.postal_codes[0] in o.postal_codes) == 1
+    s = _area(code)
+    return _name_counts()[(s.postal_codes[0], s.name_th)] == 1
 
 
-def _unique_in_province(code: str) -> bool:
+def _unique_in_district(code: str) -> bool:
     """Tell whether no other subdistrict of the district shares the name (the answer is knowable)."""
-    s = area(code)
-    assert s is not None
-    return sum(1 for c in subdistrict_codes() if c[:4] == code[:4] and area(c).name_th == s.name_th) == 1  # type: ignore[union-attr]
+    return _unique_in(code, 4)
 
 
 def samples(n_places: int = 400, seed: int = 7) -> list[Sample]:
@@ -155,10 +170,19 @@ def samples(n_places: int = 400, seed: int = 7) -> list[Sample]:
     codes = rng.sample(subdistrict_codes(), n_places)
     table: list[Sample] = []
     for code in codes:
-        if not _unique_in_province(code):
+        if not _unique_in_district(code):
             continue
         for sample in _typed(code, rng):
             if sample.form != "postal" or _postal_is_unique(code):
                 table.append(sample)
         table.extend(_coarse(code, rng))
     return table
+
+
+def is_exact(expected: str, place: Place | None) -> bool:
+    """Tell whether a place is exactly the expected area (6-, 4- or 2-digit code) at its level."""
+    if place is None:
+        return False
+    level = {6: "subdistrict", 4: "district", 2: "province"}[len(expected)]
+    got = {6: place.subdistrict_code, 4: place.district_code, 2: place.province_code}[len(expected)]
+    return place.level == level and got == expected

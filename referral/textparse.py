@@ -6,8 +6,10 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from referral.gazetteer import area, areas, canonical, display_name_th, postal_index
+from referral.gazetteer import areas, canonical, display_name_th, postal_index
 
+# A lane's or road's name runs to a space, a comma or the next level word.
+_NAME_UNTIL_MARKER = r"(?:(?!ตำบล|แขวง|อำเภอ|เขต|จังหวัด|[ตอจ]\.)[^\s,])*"
 # House numbers, villages (หมู่), lanes (ซอย) and roads (ถนน) name no administrative area.
 _NOISE = [
     r"(?:บ้าน)?เลขที่\s*[\d/\-]+",
@@ -15,8 +17,8 @@ _NOISE = [
     r"หมู่(?:ที่)?\s*\.?\s*\d+",
     r"ม\.\s*\d+",
     r"หมู่บ้าน\S*",
-    r"(?:ซอย|ซ\.)\s*[^\s,]*(?:\s*\d[\d/\-]*)?",
-    r"(?:ถนน|ถ\.)\s*[^\s,]*",
+    r"(?:ซอย|ซ\.)\s*" + _NAME_UNTIL_MARKER + r"(?:\s*\d[\d/\-]*)?",
+    r"(?<!ต\.)(?<!ต\.\s)(?<!ตำบล)(?<!ตำบล\s)(?:ถนน|ถ\.)\s*" + _NAME_UNTIL_MARKER,  # ต.ถนน is a subdistrict
     r"\b(?:moo|m\.)\s*\d+\b",
     r"\bsoi\s*\d+\b|\bsoi\s+(?!sub|district|,)[a-z]+(?:\s+\d+)?",
     r"\b(?:road|rd\.?|street|st\.)\b\s*\d*",
@@ -68,7 +70,7 @@ def _protected() -> tuple[tuple[str, str], ...]:
     for a in areas().values():
         name = canonical(display_name_th(a))
         for word in _MARKER_WORDS:
-            if word in name:
+            if word in name and word != name:
                 found.add((name, name.replace(word, _PLACEHOLDERS[_MARKER_WORDS.index(word)])))
     return tuple(sorted(found, key=lambda p: -len(p[0])))
 
@@ -151,8 +153,3 @@ def _unmarked_segments(text: str) -> list[Segment]:
         if piece:
             found.append(Segment(piece, level, level is not None))
     return found
-
-
-def is_known_area(code: str) -> bool:
-    """Tell whether a code is a current area."""
-    return area(code) is not None

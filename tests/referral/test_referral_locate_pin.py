@@ -69,6 +69,11 @@ def test_bad_coordinates_never_raise(bad: tuple) -> None:
     assert isinstance(r, LocateResult) and r.best is None
 
 
+def test_an_embassy_named_after_another_country_is_still_in_thailand() -> None:
+    r = locate_pin(13.7245, 100.5302, "132 ถนนสาทร สถานทูตเมียนมา แขวงสีลม เขตบางรัก กรุงเทพมหานคร 10500 ประเทศไทย")
+    assert not r.outside_thailand and r.best is not None and r.best.province_code == "10"
+
+
 def test_numeric_strings_are_accepted() -> None:
     assert locate_pin("18.7963", "98.9853").best is not None
 
