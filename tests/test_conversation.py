@@ -326,3 +326,83 @@ def test_photo_is_kept_with_the_open_case(citizen, db, worker):
 def test_sticker_gets_a_friendly_nudge(citizen):
     citizen._exchange(lambda: citizen.webhook.send_sticker(citizen.user_id))
     assert citizen.labels()
+
+
+UNSURE = "ครูสังเกตว่านักเรียนอายุ 9 ขวบมีรอยช้ำตามแขนบ่อยๆ สงสัยว่าถูกทำร้ายที่บ้าน อยากให้เจ้าหน้าที่เข้าไปตรวจสอบ"
+
+
+def _danger_question_asked(citizen) -> bool:
+    return "ใช่ อันตรายตอนนี้" in citizen.labels()
+
+
+def test_unsure_danger_shows_numbers_first_and_asks_once(citizen, db, line):
+    first = citizen.say(UNSURE)
+    if not _danger_question_asked(citizen):
+        pytest.skip("the classifier is sure about this message now; covered by the table tests")
+    assert first[0]["type"] == "template"  # the numbers come before the question
+    citizen.tap("ใช่ อันตรายตอนนี้")
+    case = latest_case(db, citizen.user_id)
+    assert case.urgency == "emergency" and case.topic == "child_protection"
+    assert any(case.case_no in t for t in line.texts_to(HOTLINE_GROUP))
+
+
+def test_unanswered_danger_question_becomes_an_emergency(citizen, db, line, runtime, worker):
+    citizen.say(UNSURE)
+    if not _danger_question_asked(citizen):
+        pytest.skip("the classifier is sure about this message now; covered by the table tests")
+    assert latest_case(db, citizen.user_id) is None
+    with runtime.transaction() as s:
+        s.execute(update(Conversation).where(Conversation.chat_id == citizen.user_id)
+                  .values(updated_at=utcnow() - timedelta(minutes=4)))
+    worker.run_until_idle()
+    case = latest_case(db, citizen.user_id)
+    assert case is not None and case.urgency == "emergency"
+    assert any(case.case_no in t for t in line.texts_to(HOTLINE_GROUP))
+    assert any(case.case_no in t for t in line.texts_to(citizen.user_id))
+
+
+def test_unclear_topic_offers_the_likely_topics_as_buttons(runtime):
+    from handlers import conversation as flow
+    from handlers.events import conversation_for
+    from handlers.turn import Input, Turn
+    from intents import Classification
+
+    unsure = Classification(kind="problem", topic="hardship", urgency="normal", department="DSDW",
+                            confidence=0.3, kind_confidence=0.9,
+                            alternatives=(("child_support", 0.25), ("homeless", 0.2)),
+                            emergency_uncertain=False, language="th", age_group=None, subject=None)
+    with runtime.transaction() as s:
+        turn = Turn(s, runtime.settings, conversation_for(s, "U" + "1" * 32), "U" + "1" * 32, utcnow())
+        state = flow.start_problem(turn, Input("text", text="เดือดร้อนมาก"), unsure)
+        labels = [i["action"]["label"] for i in turn.replies[-1]["quickReply"]["items"]]
+        assert state == flow.CHOOSE_TOPIC
+        assert labels[:3] == [topic_label("hardship"), topic_label("child_support"), topic_label("homeless")]
+        assert "อื่นๆ" in labels
+        turn.replies.clear()
+        assert flow.chose_topic(turn, Input("postback", action="topic", params={"v": "homeless"})) == flow.ASK_SUBJECT
+        assert turn.data["topic"] == "homeless"
+
+
+@pytest.mark.parametrize("words", ["ကျွန်တော့်ကို ကူညီပါ", "ຊ່ວຍແດ່", "សូមជួយខ្ញុំ"])
+def test_burmese_lao_khmer_get_thai_and_english_with_the_hotline(citizen, words):
+    citizen.say(words)
+    text = citizen.text()
+    assert "1300" in text and "Thai and English" in text
+
+
+def test_every_button_label_fits_lines_limit():
+    import yaml
+
+    from handlers.messages import HERE, LABEL_MAX
+
+    topics = yaml.safe_load(open(HERE / "topics.yaml", encoding="utf-8"))
+    texts = yaml.safe_load(open(HERE / "texts.yaml", encoding="utf-8"))
+    button_keys = ["menu_help", "menu_follow", "menu_info", "menu_call", "danger_yes", "danger_no",
+                   "topic_other", "subject_self", "subject_other", "age_child", "age_adult",
+                   "age_elderly", "share_location", "place_unknown", "place_none_of_these",
+                   "phone_decline", "consent_yes", "consent_no", "confirm", "edit", "cancel",
+                   "edit_subject", "edit_place", "edit_phone", "edit_topic", "open_case",
+                   "no_thanks", "staff_ack_button"]
+    too_long = [(k, t) for k, v in topics.items() for t in v.values() if len(t) > LABEL_MAX]
+    too_long += [(k, t) for k in button_keys for t in texts[k].values() if len(t) > LABEL_MAX]
+    assert too_long == []
