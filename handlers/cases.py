@@ -71,11 +71,12 @@ def place_label(case: Case, lang: str = "th") -> str:
     return case.place_text or m.t("unknown", lang)
 
 
-def subject_label(subject: str | None, age_group: str | None, lang: str = "th") -> str:
+def subject_label(subject: str | None, age_group: str | None, lang: str = "th",
+                  staff: bool = False) -> str:
     """Return who needs help, in words."""
     parts = []
     if subject:
-        parts.append(m.t(f"subject_{subject}", lang))
+        parts.append(m.t(f"subject_{subject}_staff" if staff else f"subject_{subject}", lang))
     if age_group:
         parts.append(m.t(f"age_{age_group}", lang))
     return " · ".join(parts) or m.t("unknown", lang)
@@ -157,11 +158,18 @@ def _due_text(case: Case) -> str:
     return m.t(f"due_{case.urgency}").strip()
 
 
+def thai_date(moment: datetime) -> str:
+    """Return a moment as Thais write it: day/month/Buddhist-era year hour:minute."""
+    local = moment.astimezone(BANGKOK)
+    return f"{local:%d/%m}/{local.year + 543} {local:%H:%M}"
+
+
 def staff_summary(case: Case) -> dict[str, Any]:
     """The notification a centre gets: what, how urgent, where — no name, phone or story."""
     body = m.t("staff_new_case", case_no=case.case_no, topic=m.topic_label(case.topic),
                urgency=m.t(f"urgency_{case.urgency}"), place=place_label(case),
-               subject=subject_label(case.subject, case.subject_age_group), due=_due_text(case))
+               subject=subject_label(case.subject, case.subject_age_group, staff=True),
+               due=_due_text(case))
     return m.text(body, [_ack_button(case)])
 
 
@@ -193,18 +201,21 @@ def notify_new_case(session: Session, settings: Settings, case: Case) -> None:
 
 
 def add_details(session: Session, settings: Settings, case: Case, what: str,
-                place: Any = None) -> None:
-    """Attach details that arrived after an emergency case was opened, and tell the staff."""
+                place: Any = None, public: str | None = None) -> None:
+    """Attach details that arrived after an emergency case was opened, and tell the staff.
+
+    The hotline gets `what` in full; centre groups get `public` (no phone, no story)."""
     if place is not None:
         previous = case.center_id
         route_case(session, case, place)
         if case.center_id != previous:
             _push_all(session, staff_targets(settings, case.center), staff_summary(case),
                       "staff_notify", case)
-    update_msg = m.text(m.t("staff_update", case_no=case.case_no, what=what))
-    targets = hotline_targets(session, settings) if case.urgency == "emergency" else []
-    _push_all(session, targets + staff_targets(settings, case.center), update_msg,
-              "staff_update", case)
+    if case.urgency == "emergency":
+        full = m.text(m.t("staff_update", case_no=case.case_no, what=what))
+        _push_all(session, hotline_targets(session, settings), full, "staff_update", case)
+    shared = m.text(m.t("staff_update", case_no=case.case_no, what=public or what))
+    _push_all(session, staff_targets(settings, case.center), shared, "staff_update", case)
     case.record("details_added")
 
 
@@ -212,7 +223,7 @@ def staff_details(case: Case) -> dict[str, Any]:
     """What the staff member who accepted a case receives privately: contact and story."""
     body = m.t("staff_details", case_no=case.case_no, topic=m.topic_label(case.topic),
                urgency=m.t(f"urgency_{case.urgency}"), place=place_label(case),
-               subject=subject_label(case.subject, case.subject_age_group),
+               subject=subject_label(case.subject, case.subject_age_group, staff=True),
                phone=format_phone(case.phone) if case.phone else m.t("not_given"),
                description=case.description[:3000] or "-")
     return m.text(body)

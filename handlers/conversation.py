@@ -343,14 +343,15 @@ def answer_follow_up(turn: Turn, given: Input, cls: Any = None) -> str:
     if not chosen:
         turn.say(m.text(m.t("follow_up_none", lang), m.main_menu(lang)))
         return IDLE
-    turn.say(*[m.text(_status_text(k, lang)) for k in chosen[:4]])
-    turn.say(m.text(m.t("thanks_reply", lang), m.main_menu(lang)))
+    turn.say(*[m.text(_status_text(k, lang)) for k in chosen[:3]])
+    turn.say(m.text(m.t("anything_else", lang), m.main_menu(lang)))
     return IDLE
 
 
 def _status_text(case: Case, lang: str) -> str:
     center = case.center.name_th if case.center else m.t("unknown", lang)
-    updated = case.updated_at.astimezone(c.BANGKOK).strftime("%d/%m/%Y %H:%M")
+    updated = c.thai_date(case.updated_at) if lang == "th" else \
+        case.updated_at.astimezone(c.BANGKOK).strftime("%d/%m/%Y %H:%M")
     return m.t("follow_up_status", lang, case_no=case.case_no, topic=m.topic_label(case.topic, lang),
                status=m.t(f"status_{case.status}", lang), center=center, updated=updated)
 
@@ -552,7 +553,8 @@ def typed_phone(turn: Turn, given: Input) -> str:
     if turn.conv.case_id:
         case = turn.session.get(Case, turn.conv.case_id)
         case.phone = phone
-        c.add_details(turn.session, turn.settings, case, f"เบอร์ติดต่อ: {format_phone(phone)}")
+        c.add_details(turn.session, turn.settings, case, f"เบอร์ติดต่อ: {format_phone(phone)}",
+                      public=m.t("staff_phone_received"))
     return advance(turn)
 
 
@@ -787,6 +789,8 @@ def handle(turn: Turn, given: Input) -> None:
         expire(turn)
     if is_cancel(given):
         conv.state = cancel(turn, given)
+    elif _emergency_mid_conversation(turn, given):
+        conv.state = _switch_to_emergency(turn, given)
     elif given.kind == "text" and conv.state not in (IDLE, ASK_PROBLEM, ASK_INFO) \
             and menu_choice(given.text) == "follow":
         answer_follow_up(turn, given)
@@ -795,6 +799,29 @@ def handle(turn: Turn, given: Input) -> None:
         handler = FLOW.get(conv.state, {}).get(given.key) or _fallback(conv.state, given)
         conv.state = handler(turn, given)
     conv.updated_at = turn.now
+
+
+QUESTION_STATES = (CHECK_DANGER, CHOOSE_TOPIC, ASK_SUBJECT, ASK_AGE, ASK_PLACE, CHOOSE_PLACE,
+                   ASK_PHONE, ASK_CONSENT, CONFIRM, CHOOSE_EDIT, OFFER_CASE)
+
+
+def _emergency_mid_conversation(turn: Turn, given: Input) -> bool:
+    """True when, in the middle of questions, the citizen writes that someone is in danger now."""
+    if given.kind != "text" or turn.conv.case_id or turn.conv.state not in QUESTION_STATES:
+        return False
+    if len(given.text.strip()) < 8 or normalize_phone(given.text):
+        return False
+    return classify(given.text).urgency == "emergency"
+
+
+def _switch_to_emergency(turn: Turn, given: Input) -> str:
+    """Drop the ordinary questions: numbers first, hotline alerted, keep what was said."""
+    cls = classify(given.text)
+    d = turn.data
+    turn.remember(description=(d.get("description", "") + "\n" + given.text).strip())
+    topic = cls.topic if cls.topic != "none" else d.get("topic", "none")
+    _remember_early_answers(turn, given.text, cls)
+    return start_emergency(turn, turn.data["description"], topic, None)
 
 
 def _fallback(state: str, given: Input) -> Handler:

@@ -182,7 +182,13 @@ def on_media(ctx: Ctx, message: dict[str, Any]) -> None:
     if case is not None:
         case.record("attachment_added", actor=f"line:{ctx.chat_id}", media_type=message.get("type"))
     lang = conv.language or "th"
-    ctx.reply([m.text(m.t("attachment_received", lang))])
+    messages = [m.text(m.t("attachment_received", lang))]
+    if conv.state in flow.QUESTIONS:
+        # A photo is not an answer: acknowledge it and put the open question again.
+        turn = Turn(ctx.session, ctx.settings, conv, ctx.chat_id, ctx.now)
+        conv.state = flow.QUESTIONS[conv.state](turn)
+        messages += turn.replies
+    ctx.reply(messages)
 
 
 def on_postback(ctx: Ctx) -> None:

@@ -406,3 +406,37 @@ def test_every_button_label_fits_lines_limit():
     too_long = [(k, t) for k, v in topics.items() for t in v.values() if len(t) > LABEL_MAX]
     too_long += [(k, t) for k in button_keys for t in texts[k].values() if len(t) > LABEL_MAX]
     assert too_long == []
+
+
+@pytest.mark.parametrize("at", ["place", "phone", "confirm"])
+def test_emergency_written_in_the_middle_of_questions_switches_to_the_emergency_path(citizen, db, line, at):
+    citizen.say("ตาข้างบ้านเป็นอัมพาต ลูกหลานไม่มาดูแลเลย")
+    stop_at = {"place": "แชร์ตำแหน่ง", "phone": "ไม่สะดวกให้เบอร์", "confirm": "ยืนยัน"}[at]
+    for _ in range(8):
+        if stop_at in citizen.labels():
+            break
+        answer_questions(citizen, topic="elderly_care", max_steps=1)
+    first = citizen.say("ช่วยด้วย ตอนนี้ลูกชายเขาเมามาทุบตีตาอยู่ เลือดออกเต็มหัวเลย")
+    assert first[0]["type"] == "template"
+    case = latest_case(db, citizen.user_id)
+    assert case is not None and case.urgency == "emergency"
+    assert "อัมพาต" in case.description and "ทุบตี" in case.description
+    assert any(case.case_no in t for t in line.texts_to(HOTLINE_GROUP))
+
+
+def test_phone_given_in_an_emergency_reaches_the_hotline_but_not_the_centre_group(citizen, db, line):
+    citizen.say("ช่วยด้วย สามีกำลังเมาอาละวาด เอามีดไล่ฟันหนู ตอนนี้หนูล็อกห้องน้ำอยู่")
+    citizen.share_location(13.618, 100.694, address="บางพลีใหญ่ บางพลี สมุทรปราการ")
+    citizen.say(PHONE)
+    assert any("081-234-5678" in t for t in line.texts_to(HOTLINE_GROUP))
+    centre = "\n".join(line.texts_to(FALLBACK_GROUP))
+    assert "0812345678" not in centre and "081-234-5678" not in centre
+    assert "สามี" not in centre and "มีด" not in centre
+
+
+def test_photo_sent_during_a_question_is_kept_and_the_question_asked_again(citizen):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    answer_questions(citizen, topic="hardship", place="")
+    assert "แชร์ตำแหน่ง" in citizen.labels()
+    citizen.send_image()
+    assert "ได้รับไฟล์" in citizen.text() and "แชร์ตำแหน่ง" in citizen.labels()

@@ -15,6 +15,7 @@ const TEXTS = {
     httpError: "บอทตอบ HTTP", unreachable: "เชื่อมต่อบอทไม่ได้ — บอททำงานอยู่หรือไม่?",
     noNotes: "ยังไม่มีข้อความถึงเจ้าหน้าที่", stickerSent: "[สติกเกอร์]", imageSent: "[รูปภาพ]",
     call: "โทร", via: { reply: "ตอบกลับ", push: "ส่งตรง", multicast: "ส่งหลายคน" },
+    staffOnly: "ปุ่มของเจ้าหน้าที่ (แสดงให้ดูเท่านั้น หน้านี้กดแทนเจ้าหน้าที่ไม่ได้)",
   },
   en: {
     title: "LINE chat simulator", outage: "Simulate LINE outage (503)", citizens: "Simulated citizens",
@@ -29,6 +30,7 @@ const TEXTS = {
     httpError: "The bot answered HTTP", unreachable: "Cannot reach the bot — is it running?",
     noNotes: "No messages to staff yet", stickerSent: "[sticker]", imageSent: "[photo]",
     call: "Call", via: { reply: "reply", push: "push", multicast: "multicast" },
+    staffOnly: "Staff buttons (shown only; this page cannot tap them for staff)",
   },
 };
 
@@ -55,6 +57,7 @@ const state = {
   notesSince: 0,
   lastBot: null,
   pendingDatetime: null,
+  generation: 0,   // bumped whenever the chat view is reset, so a poll already under way is ignored
 };
 
 const $ = (id) => document.getElementById(id);
@@ -93,6 +96,11 @@ function applyLanguage() {
   renderUsers();
 }
 
+function resetNotes() {
+  state.notesSince = 0;
+  $("notes").replaceChildren(el("div", { class: "empty" }, t("noNotes")));
+}
+
 // ---- people ----------------------------------------------------------------------
 
 function renderUsers() {
@@ -114,6 +122,8 @@ function selectUser(userId) {
   state.userId = userId;
   state.since = 0;
   state.lastBot = null;
+  state.generation += 1;
+  removeLoading();
   localStorage.setItem("sim.user", userId);
   $("chat").replaceChildren();
   $("quick").replaceChildren();
@@ -125,7 +135,11 @@ function selectUser(userId) {
 
 async function send(payload) {
   $("quick").replaceChildren();
-  await api("/sim/api/send", { user_id: state.userId, ...payload });
+  try {
+    await api("/sim/api/send", { user_id: state.userId, ...payload });
+  } catch (error) {
+    console.warn("send failed", error);
+  }
   await poll();
 }
 
@@ -141,12 +155,15 @@ function runAction(action) {
   }
 }
 
+const SAFE_URI = /^(https?:|tel:|line:|mailto:)/i;
+
 function actionControl(action) {
   const label = action.label || action.text || action.type;
   if (action.type === "uri") {
-    const isTel = String(action.uri).startsWith("tel:");
-    const text = isTel ? `📞 ${t("call")} ${action.uri.slice(4)}` : `🔗 ${label}`;
-    return el("a", { href: action.uri, target: isTel ? "_self" : "_blank", rel: "noopener", title: action.uri }, text);
+    const uri = String(action.uri || "");
+    const isTel = uri.startsWith("tel:");
+    const text = isTel ? `📞 ${t("call")} ${uri.slice(4)}` : `🔗 ${label}`;
+    return el("a", { href: SAFE_URI.test(uri) ? uri : "#", target: isTel ? "_self" : "_blank", rel: "noopener", title: uri }, text);
   }
   const icon = action.type === "location" ? "📍 " : action.type.startsWith("camera") ? "📷 " : "";
   return el("button", { type: "button", onclick: () => runAction(action) }, icon + label);
@@ -246,7 +263,12 @@ function showLoading(entry) {
   const row = el("div", { class: "row bot", id: "loading-row" }, el("span", { class: "avatar bot-avatar" }, "พม."),
     el("div", { class: "bubble loading-dots" }, el("span", {}, "•"), el("span", {}, "•"), el("span", {}, "•")));
   $("chat").append(row);
-  setTimeout(removeLoading, entry.message.seconds * 1000);
+  // Replayed history (another citizen, a reload) may hold an animation that is already over;
+  // each row removes only itself, so an earlier timer cannot cut a later animation short.
+  const age = Date.now() / 1000 - entry.at;
+  const left = (entry.message.seconds || 5) - Math.max(0, age);
+  if (left <= 0) { row.remove(); return; }
+  setTimeout(() => row.remove(), left * 1000);
 }
 
 function removeLoading() {
@@ -274,13 +296,21 @@ function appendEntries(entries) {
   }
 }
 
+function staffQuickReply(message) {
+  const items = message.quickReply?.items || [];
+  if (!items.length) return null;
+  return el("div", { class: "note-quick", title: t("staffOnly") },
+    ...items.map((item) => el("span", {}, item.action?.label || item.action?.type || "")));
+}
+
 function appendNotes(entries) {
   const notes = $("notes");
   if (entries.length) notes.querySelector(".empty")?.remove();
   for (const entry of entries) {
     const note = el("div", { class: "note" },
       el("div", { class: "note-head" }, el("code", {}, entry.chat), el("span", {}, `${t("via")[entry.via] || entry.via} · ${clock(entry.at)}`)),
-      el("div", { class: "row" }, renderBotMessage(entry.message)));
+      el("div", { class: "row" }, renderBotMessage(entry.message)),
+      staffQuickReply(entry.message));
     notes.prepend(note);
   }
 }
@@ -293,15 +323,22 @@ async function poll() {
   if (polling || !state.userId) return;
   polling = true;
   try {
-    const user = state.userId;
-    const chat = await api(`/sim/api/messages?user_id=${encodeURIComponent(user)}&since=${state.since}`);
-    if (user === state.userId) {
+    // When the view is reset (another citizen, cleared, new language) while a request is under
+    // way, its answer belongs to the old view: ask again from the new starting point.
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const generation = state.generation;
+      const chat = await api(`/sim/api/messages?user_id=${encodeURIComponent(state.userId)}&since=${state.since}`);
+      if (generation !== state.generation) continue;
       appendEntries(chat.entries);
       if (chat.entries.length) state.since = chat.entries[chat.entries.length - 1].seq;
+      break;
     }
-    const notes = await api(`/sim/api/notifications?since=${state.notesSince}`);
-    appendNotes(notes.entries);
-    if (notes.entries.length) state.notesSince = notes.entries[notes.entries.length - 1].seq;
+    const notesSince = state.notesSince;
+    const notes = await api(`/sim/api/notifications?since=${notesSince}`);
+    if (notesSince === state.notesSince) {
+      appendNotes(notes.entries);
+      if (notes.entries.length) state.notesSince = notes.entries[notes.entries.length - 1].seq;
+    }
   } catch (error) {
     console.warn("poll failed", error);
   } finally {
@@ -364,7 +401,7 @@ async function start() {
   $("callback").textContent = info.callback_url;
   $("bot-name").textContent = info.bot.displayName;
   if (!state.users.some((u) => u.user_id === state.userId)) state.userId = state.users[0].user_id;
-  $("notes").append(el("div", { class: "empty" }, t("noNotes")));
+  resetNotes();
   applyLanguage();
   selectUser(state.userId);
   setInterval(poll, 1000);
@@ -385,6 +422,8 @@ $("lang").addEventListener("click", () => {
   state.lang = state.lang === "th" ? "en" : "th";
   localStorage.setItem("sim.lang", state.lang);
   applyLanguage();
+  resetNotes();
+  selectUser(state.userId);   // redraw the chat and the staff panel in the new language
 });
 $("outage").addEventListener("change", (event) => api("/sim/api/down", { down: event.target.checked }));
 $("location-dialog").addEventListener("close", submitLocation);
