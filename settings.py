@@ -34,6 +34,7 @@ class Settings:
     line_timeout_seconds: float = 10.0
     conversation_idle_minutes: int = 30
     privacy_notice_version: str = "2026-11"
+    outbox_retention_days: int = 30
     log_level: str = "INFO"
     extra: Mapping[str, Any] = field(default_factory=dict)
 

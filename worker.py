@@ -57,6 +57,7 @@ class Worker:
         done += self.fetch_attachments()
         done += self.escalate()
         done += self.expire_conversations()
+        self.purge_sent_messages()
         return done
 
     def run_until_idle(self, max_rounds: int = 50) -> int:
@@ -313,6 +314,18 @@ class Worker:
         user = s.get(LineUser, conv.chat_id)
         if turn.replies and (user is None or user.following):
             queue_push(s, conv.chat_id, turn.replies, "conversation", conv.case_id)
+
+
+    def purge_sent_messages(self) -> int:
+        """Blank the bodies of delivered messages past retention (PDPA: they hold phones and
+        stories); the row stays as a record that the message was sent."""
+        cutoff = utcnow() - timedelta(days=self.settings.outbox_retention_days)
+        with self.runtime.transaction() as s:
+            done = s.execute(update(OutboundMessage).where(
+                OutboundMessage.status.in_(("sent", "failed", "skipped")),
+                OutboundMessage.created_at < cutoff, OutboundMessage.purged_at.is_(None))
+                .values(messages=[], purged_at=utcnow()))
+        return done.rowcount or 0
 
 
 def main() -> None:

@@ -78,3 +78,4 @@ class OutboundMessage(Base):
     line_request_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    purged_at: Mapped[datetime | None]

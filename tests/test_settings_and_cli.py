@@ -100,3 +100,33 @@ def test_two_workers_handle_one_chat_once_and_in_order(webhook, line, runtime, d
     assert [e in t for e, t in zip(expected, texts, strict=True)] == [True] * len(words)
     db.expire_all()
     assert all(e.status == "done" for e in db.scalars(select(InboundEvent)))
+
+
+def test_migrations_match_the_models(runtime):
+    from alembic import command
+    from alembic.config import Config
+
+    from commands import ROOT
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["database_url"] = runtime.settings.database_url
+    config.attributes["engine"] = runtime.engine
+    command.check(config)  # raises when a model change has no migration
+
+
+def test_delivered_message_bodies_are_purged_after_retention(citizen, runtime, worker, db):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from models import OutboundMessage, utcnow
+
+    citizen.say("สวัสดีค่ะ")
+    with runtime.transaction() as s:
+        s.execute(update(OutboundMessage).values(created_at=utcnow() - timedelta(days=31)))
+    worker.run_until_idle()
+    db.expire_all()
+    rows = db.scalars(select(OutboundMessage)).all()
+    assert rows and all(r.messages == [] and r.purged_at for r in rows)
+    assert all(r.status == "sent" for r in rows)
