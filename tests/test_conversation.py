@@ -297,6 +297,7 @@ def test_complaint_is_routed_to_the_provincial_office(citizen, db):
     ("สวัสดีค่ะ", "chitchat"),
     ("ขอบคุณมากค่ะ", "chitchat"),
     ("อยากให้มีเจ้าหน้าที่ตอบแชตตอนกลางคืนด้วย จะดีมากเลยค่ะ", "suggestion"),
+    ("ทดสอบๆ 555 บอทโง่ว่ะ", "prank"),
 ])
 def test_short_kinds_get_a_polite_answer_and_are_recorded(citizen, db, words, kind):
     citizen.say(words)
@@ -304,6 +305,7 @@ def test_short_kinds_get_a_polite_answer_and_are_recorded(citizen, db, words, ki
     db.expire_all()
     contact = db.scalar(select(Contact).where(Contact.line_user_id == citizen.user_id))
     assert contact.kind == kind
+    assert (contact.text is not None) == (kind == "suggestion")  # only suggestions keep words
     assert latest_case(db, citizen.user_id) is None
 
 
