@@ -77,11 +77,15 @@ def _register_health(app: Flask, runtime: Runtime) -> None:
 class _LazyApp:
     """`app` for gunicorn, built on first use so importing bot.py reads no secrets."""
 
-    _app: Flask | None = None
+    def __init__(self) -> None:
+        self._app: Flask | None = None
+        self._lock = threading.Lock()
 
     def __call__(self, environ: Any, start_response: Any) -> Any:
         if self._app is None:
-            self._app = create_app()
+            with self._lock:  # gunicorn threads: build exactly one app per process
+                if self._app is None:
+                    self._app = create_app()
         return self._app(environ, start_response)
 
 

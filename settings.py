@@ -54,6 +54,10 @@ class Settings:
         missing = [name.upper() for name in _REQUIRED_IN_PRODUCTION if not getattr(self, name)]
         if missing:
             raise SettingsError(f"missing required settings for production: {', '.join(missing)}")
+        if self.database_url.startswith("sqlite"):
+            # Web and worker run on separate machines in production: a local file would split
+            # the data, and a restart would lose it.
+            raise SettingsError("DATABASE_URL must point to PostgreSQL in production, not SQLite")
         return self
 
 

@@ -11,10 +11,11 @@ import os
 import signal
 import socket
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
@@ -47,17 +48,19 @@ class Worker:
         self.name = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         self._stop = threading.Event()
         self._wake = threading.Event()
+        self._last_purge = -3600.0
 
     # ------------------------------------------------------------ loop
 
     def run_once(self) -> int:
         """Do one round of every kind of work; returns how many items were handled."""
-        done = self.process_events()
-        done += self.send_outbox()
-        done += self.fetch_attachments()
-        done += self.escalate()
-        done += self.expire_conversations()
-        self.purge_sent_messages()
+        done = 0
+        for step in (self.process_events, self.send_outbox, self.fetch_attachments,
+                     self.escalate, self.expire_conversations, self._purge_hourly):
+            try:  # one failing step must not stop the others (alerts, escalation)
+                done += step()
+            except Exception:
+                log.exception("worker step %s failed", step.__name__)
         return done
 
     def run_until_idle(self, max_rounds: int = 50) -> int:
@@ -99,7 +102,8 @@ class Worker:
         with self.runtime.transaction() as s:
             rows = s.execute(
                 select(InboundEvent.chat_id, func.min(InboundEvent.id).label("first"))
-                .where(InboundEvent.status == "pending").group_by(InboundEvent.chat_id)
+                .where(InboundEvent.status == "pending", _event_due(utcnow()))
+                .group_by(InboundEvent.chat_id)
                 .order_by("first").limit(20)).all()
         return [r.chat_id for r in rows]
 
@@ -136,41 +140,55 @@ class Worker:
 
     def _drain_chat(self, chat_id: str) -> int:
         with self.runtime.transaction() as s:
-            ids = s.scalars(select(InboundEvent.id).where(
+            rows = s.execute(select(InboundEvent.id, InboundEvent.next_attempt_at).where(
                 InboundEvent.chat_id == chat_id, InboundEvent.status == "pending")
                 .order_by(InboundEvent.timestamp_ms, InboundEvent.id)).all()
-        for event_id in ids:
-            self._handle_one(event_id)
-        return len(ids)
+        handled = 0
+        for event_id, due in rows:
+            # Stop at an event waiting for its retry: later messages must not overtake it.
+            if (due and due > utcnow()) or not self._handle_one(event_id, chat_id):
+                break
+            handled += 1
+        return handled
 
-    def _handle_one(self, event_id: int) -> None:
+    def _handle_one(self, event_id: int, chat_id: str) -> bool:
+        """Handle one event in one transaction; False if it failed (it will be retried)."""
         try:
             with self.runtime.transaction() as s:
-                row = s.get(InboundEvent, event_id)
+                row = s.get(InboundEvent, event_id, with_for_update=True)
                 if row is None or row.status != "pending":
-                    return
+                    return True
+                self._renew_lock(s, chat_id)
                 outcome = handle_event(s, self.settings, row.payload or {}, utcnow())
                 row.status, row.processed_at, row.payload = "done", utcnow(), None
         except Exception as exc:
             log.exception("event %s failed", event_id)
             self._event_failed(event_id, exc)
-            return
+            return False
         if outcome.leave_group:
             self._leave(outcome.leave_group)
+        return True
+
+    def _renew_lock(self, s: Any, chat_id: str) -> None:
+        s.execute(update(Conversation).where(Conversation.chat_id == chat_id,
+                                             Conversation.locked_by == self.name)
+                  .values(locked_until=utcnow() + timedelta(seconds=LOCK_SECONDS)))
 
     def _event_failed(self, event_id: int, exc: Exception) -> None:
         with self.runtime.transaction() as s:
             row = s.get(InboundEvent, event_id)
             row.attempts += 1
             row.error = f"{type(exc).__name__}"[:500]
+            row.next_attempt_at = utcnow() + timedelta(seconds=2 ** row.attempts)
             if row.attempts < MAX_EVENT_ATTEMPTS:
                 return
-            row.status = "failed"
+            row.status, row.payload = "failed", None
+            log.error("event %s failed for good; the citizen is given the emergency numbers", event_id)
             if row.chat_id.startswith("U"):
-                # A fault of ours must not leave a citizen in silence: apologise, give 1300.
-                queue_push(s, row.chat_id, [flow.m.text(flow.m.t("not_understood") +
-                           "\nหากเร่งด่วน โทร 1300 ได้ตลอด 24 ชั่วโมง", flow.m.main_menu("th"))],
-                           "error_apology")
+                # A fault of ours must not leave a citizen in silence: apologise and show the
+                # numbers to call — the message we could not read may have been an emergency.
+                queue_push(s, row.chat_id, [flow.m.emergency_numbers("th", "none"),
+                                            flow.m.text(flow.m.t("system_error"))], "error_apology")
 
     def _leave(self, group_id: str) -> None:
         try:
@@ -205,10 +223,14 @@ class Worker:
         now = utcnow()
         self._recover_stale_sending(now)
         with self.runtime.transaction() as s:
+            # Only what is due, hotline alerts and citizens' replies first: a backlog of
+            # deferred group notifications must never hold up an emergency or a reply token.
+            urgent = case((OutboundMessage.purpose.in_(("hotline_alert", "reply")), 0), else_=1)
             rows = s.execute(select(OutboundMessage.id, OutboundMessage.to,
                                     OutboundMessage.next_attempt_at)
-                             .where(OutboundMessage.status == "pending")
-                             .order_by(OutboundMessage.id).limit(200)).all()
+                             .where(OutboundMessage.status == "pending",
+                                    OutboundMessage.next_attempt_at <= now)
+                             .order_by(urgent, OutboundMessage.id).limit(200)).all()
         blocked: set[str] = set()
         sent = 0
         for row_id, to, due in rows:
@@ -246,7 +268,7 @@ class Worker:
             log.warning("LINE send %s deferred (attempt %d)", row.id, row.attempts)
         else:
             row.status = "failed"
-            log.error("LINE send %s failed for good: %s", row.id, row.last_error[:120])
+            log.error("LINE send %s failed for good: %s", row.id, row.last_error.split(":")[0])
         return False
 
     # ------------------------------------------------------------ attachments
@@ -290,12 +312,14 @@ class Worker:
         now = utcnow()
         idle = timedelta(minutes=self.settings.conversation_idle_minutes)
         with self.runtime.transaction() as s:
+            # Skip chats a worker is handling right now, and rows another sweep holds.
             stale = s.scalars(select(Conversation).where(
                 Conversation.state != flow.IDLE,
+                or_(Conversation.locked_until.is_(None), Conversation.locked_until < now),
                 or_(Conversation.updated_at < now - idle,
                     (Conversation.state == flow.CHECK_DANGER)
                     & (Conversation.updated_at < now - DANGER_QUESTION_WAIT)))
-                .limit(50)).all()
+                .limit(50).with_for_update(skip_locked=True)).all()
             for conv in stale:
                 self._expire_one(s, conv, now)
         return len(stale)
@@ -316,6 +340,14 @@ class Worker:
             queue_push(s, conv.chat_id, turn.replies, "conversation", conv.case_id)
 
 
+    def _purge_hourly(self) -> int:
+        now = time.monotonic()
+        if now - self._last_purge < 3600:
+            return 0
+        self._last_purge = now
+        self.purge_sent_messages()
+        return 0
+
     def purge_sent_messages(self) -> int:
         """Blank the bodies of delivered messages past retention (PDPA: they hold phones and
         stories); the row stays as a record that the message was sent."""
@@ -328,12 +360,18 @@ class Worker:
         return done.rowcount or 0
 
 
+def _event_due(now: Any) -> Any:
+    return or_(InboundEvent.next_attempt_at.is_(None), InboundEvent.next_attempt_at <= now)
+
+
 def main() -> None:
     """Entry point of the worker process."""
     import settings as app_settings
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    runtime = Runtime.build(app_settings.from_env().check())
+    settings = app_settings.from_env().check()
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    runtime = Runtime.build(settings)
     worker = Worker(runtime)
     signal.signal(signal.SIGTERM, worker.stop)
     signal.signal(signal.SIGINT, worker.stop)

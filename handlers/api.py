@@ -14,6 +14,12 @@ from runtime import Runtime
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 FILTERS = ("line_user_id", "status", "department", "province_code", "urgency")
+# Where a case may go next; a closed case stays closed (reopening is a new case).
+TRANSITIONS = {"new": {"acknowledged", "in_progress", "referred", "closed"},
+               "acknowledged": {"in_progress", "referred", "closed"},
+               "in_progress": {"referred", "closed"},
+               "referred": {"in_progress", "closed"},
+               "closed": set()}
 COLUMN = {"line_user_id": Case.reporter_line_user_id, "status": Case.status,
           "department": Case.department, "province_code": Case.province_code,
           "urgency": Case.urgency}
@@ -102,6 +108,11 @@ def set_status(case_no: str) -> Any:
         abort(400, f"status must be one of {', '.join(STATUSES)}")
     with _runtime().transaction() as s:
         case = _find(s, case_no)
-        c.change_status(s, case, status, actor=str(body.get("actor") or "api"),
-                        note=str(body.get("note") or "")[:500])
+        if status not in TRANSITIONS[case.status]:
+            abort(409, f"a case that is {case.status} cannot become {status}")
+        # The token is shared, so the actor named in the body is recorded as a claim.
+        claimed = str(body.get("actor") or "")[:48]
+        actor = f"api:{claimed}" if claimed else "api"
+        c.change_status(s, case, status, actor=actor, note=str(body.get("note") or "")[:500])
+        case.ack_due_at = None  # someone is on it: no more escalation
         return jsonify(case_json(case))

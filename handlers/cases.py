@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -18,6 +19,7 @@ from models import Case, CaseCounter, Center, LineUser, utcnow
 from referral.routing import ack_deadline, department_name, route
 from settings import Settings
 
+log = logging.getLogger(__name__)
 BANGKOK = timezone(timedelta(hours=7))  # Thailand keeps no daylight saving
 TARGET_GROUPS = {
     "child_protection": "children_youth", "child_support": "children_youth",
@@ -90,7 +92,8 @@ def _resolve_center(session: Session, center_id: str, chain: tuple[str, ...]) ->
     return None
 
 
-def _apply_place(case: Case, place: dict[str, Any]) -> None:
+def apply_place(case: Case, place: dict[str, Any]) -> None:
+    """Copy a settled place (codes, coordinates, label) onto the case."""
     case.subdistrict_code = place.get("subdistrict_code")
     case.district_code = place.get("district_code")
     case.province_code = place.get("province_code")
@@ -102,6 +105,11 @@ def _apply_place(case: Case, place: dict[str, Any]) -> None:
 def route_case(session: Session, case: Case, place: Any) -> None:
     """Set the department, the centre and the escalation chain from topic, urgency and place."""
     rt = route(topic=case.topic, urgency=case.urgency, kind=case.kind, place=place)
+    if rt.alert_hotline and case.urgency != "emergency":
+        # The policy says this topic always reaches the hotline (suicide risk, trafficking).
+        case.urgency = "emergency"
+        case.ack_due_at = ack_deadline("emergency", case.created_at or utcnow())
+        case.record("urgency_raised", reason="routing_policy")
     case.department = rt.department
     case.escalation_chain = list(rt.escalation)
     center = _resolve_center(session, rt.center_id, tuple(rt.escalation))
@@ -124,7 +132,7 @@ def create_case(session: Session, settings: Settings, intake: Intake, place: Any
                 consent_notice_version=intake.notice_version,
                 legal_basis="consent" if intake.consent else "vital_interest",
                 created_at=now, updated_at=now, ack_due_at=ack_deadline(intake.urgency, now))
-    _apply_place(case, intake.place)
+    apply_place(case, intake.place)
     session.add(case)
     case.record("created", actor=f"line:{intake.reporter}", kind=intake.kind,
                 topic=intake.topic, urgency=intake.urgency)
@@ -194,7 +202,11 @@ def notify_new_case(session: Session, settings: Settings, case: Case) -> None:
     if case.urgency == "emergency":
         sent = _push_all(session, hotline_targets(session, settings), emergency_alert(case),
                          "hotline_alert", case)
-        case.record("hotline_alerted", targets=len(sent))
+        if not sent:
+            # No hotline target configured: the centre's path below still runs, and the
+            # operators must see this in the logs and the case history.
+            log.error("case %s: emergency with no hotline LINE target configured", case.case_no)
+        case.record("hotline_alerted" if sent else "hotline_alert_failed", targets=len(sent))
     sent = _push_all(session, staff_targets(settings, case.center), staff_summary(case),
                      "staff_notify", case)
     case.record("centre_notified", center_id=case.center_id, targets=len(sent))
@@ -242,10 +254,14 @@ def tell_citizen(session: Session, case: Case, message: dict[str, Any], purpose:
 
 def acknowledge(session: Session, case: Case, actor: str, now: datetime | None = None) -> bool:
     """Mark a case accepted by staff; returns False if someone accepted it already."""
-    if case.status != "new":
+    now = now or utcnow()
+    # Conditional update: two staff tapping at once on two workers → exactly one wins.
+    won = session.execute(update(Case).where(Case.id == case.id, Case.status == "new")
+                          .values(status="acknowledged", acknowledged_at=now)
+                          .execution_options(synchronize_session=False))
+    if won.rowcount != 1:
         return False
-    case.status = "acknowledged"
-    case.acknowledged_at = now or utcnow()
+    case.status, case.acknowledged_at = "acknowledged", now
     case.record("acknowledged", actor=actor)
     tell_citizen(session, case, m.text(m.t("citizen_acked", case.language, case_no=case.case_no)),
                  "status_update")
@@ -277,14 +293,14 @@ def escalate(session: Session, settings: Settings, case: Case, now: datetime) ->
     """Move an unacknowledged case one step up its chain; False when the chain is exhausted."""
     target_id = _next_target(case)
     if target_id is None:
-        return False
+        return remind_hotline(session, settings, case, now)
     case.escalation_level += 1
     case.escalated_to = target_id
     case.ack_due_at = ack_deadline(case.urgency, now)
     case.record("escalated", to=target_id, level=case.escalation_level)
     body = m.t("staff_escalated", case_no=case.case_no, topic=m.topic_label(case.topic),
                urgency=m.t(f"urgency_{case.urgency}"), place=place_label(case),
-               created=case.created_at.astimezone(BANGKOK).strftime("%d/%m %H:%M"))
+               created=thai_date(case.created_at))
     message = m.text(body, [_ack_button(case)])
     if target_id == "HOTLINE":
         targets = hotline_targets(session, settings)
@@ -294,21 +310,29 @@ def escalate(session: Session, settings: Settings, case: Case, now: datetime) ->
     return True
 
 
+def remind_hotline(session: Session, settings: Settings, case: Case, now: datetime) -> bool:
+    """The top of the chain has not acknowledged either: remind the hotline until someone does."""
+    case.ack_due_at = ack_deadline(case.urgency, now)
+    case.record("hotline_reminded")
+    body = m.t("staff_escalated", case_no=case.case_no, topic=m.topic_label(case.topic),
+               urgency=m.t(f"urgency_{case.urgency}"), place=place_label(case),
+               created=thai_date(case.created_at))
+    _push_all(session, hotline_targets(session, settings), m.text(body, [_ack_button(case)]),
+              "escalation", case)
+    return True
+
+
 def escalate_overdue(session: Session, settings: Settings, now: datetime | None = None) -> int:
     """Escalate every case whose acknowledgement is overdue; returns how many moved."""
     now = now or utcnow()
+    # SKIP LOCKED (PostgreSQL): two workers never escalate the same case twice.
     overdue = session.scalars(
         select(Case).where(Case.status == "new", Case.ack_due_at < now)
-        .order_by(Case.ack_due_at).limit(100)
-    ).all()
-    moved = 0
+        .order_by(Case.ack_due_at).limit(100).with_for_update(skip_locked=True, of=Case)
+    ).unique().all()
     for case in overdue:
-        if escalate(session, settings, case, now):
-            moved += 1
-        else:
-            case.ack_due_at = None  # the top of the chain has it; stop repeating
-            case.record("escalation_exhausted")
-    return moved
+        escalate(session, settings, case, now)
+    return len(overdue)
 
 
 def department_label(case: Case, lang: str = "th") -> str:

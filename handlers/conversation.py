@@ -13,6 +13,7 @@ from typing import Any
 
 from handlers import cases as c
 from handlers import messages as m
+from handlers import replies
 from handlers.phone import find_phone, format_phone, normalize_phone
 from handlers.turn import Input, Turn
 from intents import classify
@@ -37,7 +38,7 @@ OFFER_CASE = "offer_case"
 Handler = Callable[[Turn, Input], str]
 
 CASE_NO = re.compile(r"OSS-\d{4}-\d{6}", re.IGNORECASE)
-CANCEL_WORDS = ("ยกเลิก", "cancel", "stop", "เลิก", "ไม่เอาแล้ว")
+ALWAYS_EMERGENCY = ("suicide_risk", "trafficking")  # taxonomy §3
 TOPIC_CONFIDENCE_TO_ASK = 0.45
 AGE_FROM_TOPIC = {"child_protection": "child", "child_support": "child",
                   "elderly_care": "elderly", "elderly_benefits": "elderly"}
@@ -169,18 +170,28 @@ def _set_language(turn: Turn, language: str) -> None:
     turn.conv.language = "en" if language == "en" else "th"
 
 
+def understand(text: str) -> Any:
+    """Classify a citizen's text; a case number says nothing about danger, so it is left out."""
+    return classify(CASE_NO.sub(" ", text))
+
+
 def received_first_message(turn: Turn, given: Input) -> str:
     """Understand a new request and start the path its kind needs."""
-    cls = classify(given.text)
+    return route_first_message(turn, given, understand(given.text))
+
+
+def route_first_message(turn: Turn, given: Input, cls: Any) -> str:
+    """Start the path a classified request needs: danger first, then its kind."""
     _set_language(turn, cls.language)
     if cls.language not in ("th", "en"):
         turn.say(m.text(m.t("other_language", "th") + "\n\n" + m.t("other_language", "en")))
     _record_contact(turn, cls, keep_text=given.text if cls.kind == "suggestion" else "")
-    kind = cls.kind
-    if cls.urgency == "emergency" and kind in ("problem", "complaint", "inquiry"):
+    if cls.urgency == "emergency" or cls.topic in ALWAYS_EMERGENCY:
         return start_emergency(turn, given.text, cls.topic, cls)
-    path = KIND_PATHS.get(kind, answer_chitchat)
-    return path(turn, given, cls)
+    if cls.emergency_uncertain:
+        # Danger cues in a message read as a prank, a question or chit-chat: ask once anyway.
+        return start_problem(turn, given, cls)
+    return KIND_PATHS.get(cls.kind, answer_chitchat)(turn, given, cls)
 
 
 def _remember_early_answers(turn: Turn, text: str, cls: Any) -> None:
@@ -203,6 +214,8 @@ def start_problem(turn: Turn, given: Input, cls: Any) -> str:
     turn.remember(kind="problem", topic=cls.topic, urgency=cls.urgency, description=given.text,
                   alternatives=[a for a, _ in cls.alternatives])
     _remember_early_answers(turn, given.text, cls)
+    if cls.topic in ALWAYS_EMERGENCY:
+        return start_emergency(turn, given.text, cls.topic, None)
     if cls.emergency_uncertain:
         return ask_danger(turn)
     if cls.topic == "none" or cls.confidence < TOPIC_CONFIDENCE_TO_ASK:
@@ -235,8 +248,7 @@ def answered_danger(turn: Turn, given: Input) -> str:
 
 def typed_danger(turn: Turn, given: Input) -> str:
     """A typed answer to the danger question: anything but a clear 'no' is treated as danger."""
-    text = given.text.strip().lower()
-    safe = text.startswith(("ไม่", "no", "ปลอดภัย", "safe")) and "อันตราย" not in text.replace("ไม่อันตราย", "")
+    safe = replies.is_safe_answer(given.text)
     return answered_danger(turn, Input("postback", action="danger", params={"v": "no" if safe else "yes"}))
 
 
@@ -306,6 +318,8 @@ def start_inquiry(turn: Turn, given: Input, cls: Any) -> str:
 def accepted_offer(turn: Turn, given: Input) -> str:
     """The citizen wants help after an answer: continue as a new problem."""
     turn.remember(kind="problem")
+    if turn.data.get("topic") in ALWAYS_EMERGENCY:
+        return start_emergency(turn, turn.data.get("description", ""), turn.data["topic"], None)
     if AGE_FROM_TOPIC.get(turn.data.get("topic", "")):
         turn.remember(age_group=AGE_FROM_TOPIC[turn.data["topic"]])
     return advance(turn)
@@ -390,11 +404,6 @@ TOPICS = ("child_protection", "child_support", "elderly_care", "elderly_benefits
 
 # ---------------------------------------------------------------- answers to questions
 
-SELF_WORDS = ("ตัวเอง", "ฉันเอง", "ผมเอง", "หนูเอง", "เราเอง", "ตัวฉัน", "myself", "me", "ข้อยเอง")
-OTHER_WORDS = ("คนอื่น", "แม่", "พ่อ", "ยาย", "ตา", "ลูก", "เพื่อน", "ข้างบ้าน", "someone", "other",
-               "น้อง", "พี่", "ป้า", "ลุง", "หลาน", "สามี", "ภรรยา", "แฟน")
-
-
 def chose_subject(turn: Turn, given: Input) -> str:
     """Record who needs help."""
     turn.remember(subject="self" if given.params.get("v") == "self" else "other")
@@ -403,12 +412,10 @@ def chose_subject(turn: Turn, given: Input) -> str:
 
 def typed_subject(turn: Turn, given: Input) -> str:
     """Understand a typed answer to 'who needs help?', or keep it as detail and ask again."""
-    text = given.text.strip().lower()
-    if any(w in text for w in SELF_WORDS):
-        return chose_subject(turn, Input("postback", params={"v": "self"}))
-    if any(w in text for w in OTHER_WORDS):
-        return chose_subject(turn, Input("postback", params={"v": "other"}))
-    return not_understood(turn, given, ask_subject)
+    subject = replies.subject_from(given.text)
+    if subject is None:
+        return not_understood(turn, given, ask_subject)
+    return chose_subject(turn, Input("postback", params={"v": subject}))
 
 
 AGE_NUMBER = re.compile(r"(\d{1,3})\s*(?:ปี|ขวบ|years?|yrs?)?")
@@ -467,7 +474,7 @@ def _place_known(turn: Turn, place: dict[str, Any]) -> str:
     turn.say(m.text(m.t("place_got", turn.lang, place=_place_label(turn))))
     if turn.conv.case_id:
         case = turn.session.get(Case, turn.conv.case_id)
-        c._apply_place(case, place)
+        c.apply_place(case, place)
         c.add_details(turn.session, turn.settings, case,
                       f"สถานที่: {place.get('label_th') or '-'}", place=_place_obj(place))
     return advance(turn)
@@ -485,8 +492,25 @@ def received_location(turn: Turn, given: Input) -> str:
     return _place_known(turn, place)
 
 
+def _emergency_place(text: str) -> Any:
+    """In an emergency take a typed place only when it is unmistakable (no silent re-routing)."""
+    explicit = extract_place(text)
+    if explicit.best is not None and not explicit.ambiguous:
+        return explicit.best
+    found = locate_text(text)
+    short = len(text.strip()) <= 40
+    if short and found.best is not None and not found.ambiguous and found.best.confidence >= 0.9:
+        return found.best
+    return None
+
+
 def typed_place(turn: Turn, given: Input) -> str:
     """A typed place: settle it, ask to choose when several fit, or ask again."""
+    if turn.conv.case_id:
+        place = _emergency_place(given.text)
+        if place is None:
+            return not_understood(turn, given, ask_place)
+        return _place_known(turn, _place_dict(place, given.text))
     result = locate_text(given.text)
     if result.ambiguous and result.candidates:
         return ask_choose_place(turn, list(result.candidates), given.text)
@@ -577,10 +601,9 @@ def answered_consent(turn: Turn, given: Input) -> str:
 
 def typed_consent(turn: Turn, given: Input) -> str:
     """Understand a typed yes / no to the consent question."""
-    text = given.text.strip().lower()
-    if text.startswith(("ไม่", "no", "don")):
+    if replies.says_no(given.text):
         return answered_consent(turn, Input("postback", params={"v": "no"}))
-    if any(w in text for w in ("ยินยอม", "ตกลง", "ได้", "ok", "yes", "agree", "ยอม")):
+    if replies.says_yes(given.text):
         return answered_consent(turn, Input("postback", params={"v": "yes"}))
     return not_understood(turn, given, ask_consent)
 
@@ -618,11 +641,10 @@ def _link_attachments(turn: Turn, case: Case) -> None:
 
 def typed_confirm(turn: Turn, given: Input) -> str:
     """Understand a typed confirm / change."""
-    text = given.text.strip().lower()
-    if any(w in text for w in ("ยืนยัน", "ใช่", "ถูกต้อง", "ok", "confirm", "yes", "ตกลง")):
-        return confirm_case(turn, given)
-    if any(w in text for w in ("แก้", "change", "edit")):
+    if replies.wants_to_edit(given.text):
         return choose_edit(turn, given)
+    if replies.wants_to_confirm(given.text):
+        return confirm_case(turn, given)
     return not_understood(turn, given, show_summary)
 
 
@@ -651,9 +673,21 @@ def edit_field(turn: Turn, given: Input) -> str:
 
 def not_understood(turn: Turn, given: Input, ask_again: Callable[[Turn], str]) -> str:
     """Keep what was written as detail (nothing is lost), say so kindly and ask again."""
+    if turn.conv.case_id and given.text.strip():
+        return _emergency_detail(turn, given, ask_again)
     if len(given.text.strip()) >= 15:
         turn.remember(description=(turn.data.get("description", "") + "\n" + given.text).strip())
     turn.say(m.text(m.t("not_understood", turn.lang)))
+    return ask_again(turn)
+
+
+def _emergency_detail(turn: Turn, given: Input, ask_again: Callable[[Turn], str]) -> str:
+    """During an emergency every word matters: add it to the case and send it to the hotline."""
+    case = turn.session.get(Case, turn.conv.case_id)
+    case.description = (case.description + "\n" + given.text.strip()).strip()
+    c.add_details(turn.session, turn.settings, case, f"ข้อความเพิ่ม: {given.text.strip()[:1000]}",
+                  public=m.t("staff_more_words"))
+    turn.say(m.text(m.t("details_thanks", turn.lang)))
     return ask_again(turn)
 
 
@@ -666,7 +700,7 @@ MENU = {"help": ("ขอความช่วยเหลือ", "get help", "h
 
 def menu_choice(text: str) -> str | None:
     """Return which menu button a text is (the rich menu and quick replies send these)."""
-    cleaned = text.strip().lower()
+    cleaned = replies.clean(text)
     for key, words in MENU.items():
         if cleaned in words:
             return key
@@ -682,8 +716,13 @@ def idle_text(turn: Turn, given: Input) -> str:
     if choice == "info":
         turn.say(m.text(m.t("ask_info", turn.lang), [m.cancel_button(turn.lang)]))
         return ASK_INFO
-    if choice == "follow" or CASE_NO.search(given.text):
+    if choice == "follow":
         return answer_follow_up(turn, given)
+    if CASE_NO.search(given.text):
+        cls = understand(given.text)
+        if cls.urgency != "emergency" and not cls.emergency_uncertain:
+            return answer_follow_up(turn, given)
+        return route_first_message(turn, given, cls)
     return received_first_message(turn, given)
 
 
@@ -723,6 +762,17 @@ def location_first(turn: Turn, given: Input) -> str:
     return ASK_PROBLEM
 
 
+def pin_before_danger_answer(turn: Turn, given: Input) -> str:
+    """A pin while we wait to hear about danger: keep it, and ask the danger question again."""
+    loc = given.location
+    result = locate_pin(loc["latitude"], loc["longitude"], address=loc.get("address"))
+    if result.best is not None:
+        place = _place_dict(result.best, loc.get("address") or "")
+        place.update(latitude=loc["latitude"], longitude=loc["longitude"])
+        turn.remember(place=place)
+    return ask_danger(turn)
+
+
 def re_ask(state: str) -> Handler:
     """An input the state does not take: say so and ask the state's question again."""
     def handler(turn: Turn, given: Input) -> str:
@@ -735,8 +785,9 @@ def re_ask(state: str) -> Handler:
 FLOW: dict[str, dict[str, Handler]] = {
     IDLE: {"text": idle_text, "location": location_first},
     ASK_PROBLEM: {"text": asked_problem, "location": location_first},
-    ASK_INFO: {"text": asked_info},
-    CHECK_DANGER: {"postback:danger": answered_danger, "text": typed_danger},
+    ASK_INFO: {"text": asked_info, "location": location_first},
+    CHECK_DANGER: {"postback:danger": answered_danger, "text": typed_danger,
+                   "location": pin_before_danger_answer},
     CHOOSE_TOPIC: {"postback:topic": chose_topic},
     ASK_SUBJECT: {"postback:subject": chose_subject, "text": typed_subject},
     ASK_AGE: {"postback:age": chose_age, "text": typed_age},
@@ -748,13 +799,30 @@ FLOW: dict[str, dict[str, Handler]] = {
     ASK_CONSENT: {"postback:consent": answered_consent, "text": typed_consent},
     CONFIRM: {"postback:confirm": confirm_case, "postback:edit": choose_edit, "text": typed_confirm},
     CHOOSE_EDIT: {"postback:edit_field": edit_field},
-    OFFER_CASE: {"postback:open_case": accepted_offer, "postback:no_thanks": declined_offer},
+    OFFER_CASE: {"postback:open_case": accepted_offer, "postback:no_thanks": declined_offer,
+                 "text": idle_text, "location": location_first},
 }
 QUESTIONS: dict[str, Callable[[Turn], str]] = {
     ASK_SUBJECT: ask_subject, ASK_AGE: ask_age, ASK_PLACE: ask_place, CHOOSE_PLACE: ask_place,
     ASK_PHONE: ask_phone, ASK_CONSENT: ask_consent, CONFIRM: show_summary, CHECK_DANGER: ask_danger,
     CHOOSE_TOPIC: ask_topic, CHOOSE_EDIT: lambda t: choose_edit(t, Input("text")),
+    ASK_PROBLEM: lambda t: _prompt(t, "ask_problem", ASK_PROBLEM),
+    ASK_INFO: lambda t: _prompt(t, "ask_info", ASK_INFO),
+    OFFER_CASE: lambda t: _offer(t),
 }
+
+
+def _prompt(turn: Turn, key: str, state: str) -> str:
+    turn.say(m.text(m.t(key, turn.lang), [m.cancel_button(turn.lang)]))
+    return state
+
+
+def _offer(turn: Turn) -> str:
+    lang = turn.lang
+    turn.say(m.text(m.t("inquiry_offer", lang), [
+        m.postback(m.t("open_case", lang), a="open_case"),
+        m.postback(m.t("no_thanks", lang), a="no_thanks")]))
+    return OFFER_CASE
 
 
 def cancel(turn: Turn, given: Input | None = None) -> str:
@@ -773,7 +841,7 @@ def is_cancel(given: Input) -> bool:
     """True for the cancel button or a typed 'cancel' in any state."""
     if given.kind == "postback":
         return given.action == "cancel"
-    return given.kind == "text" and given.text.strip().lower() in CANCEL_WORDS
+    return given.kind == "text" and replies.is_cancel(given.text)
 
 
 def is_expired(turn: Turn) -> bool:
@@ -827,7 +895,8 @@ def _switch_to_emergency(turn: Turn, given: Input) -> str:
 def _fallback(state: str, given: Input) -> Handler:
     if state in (IDLE, ASK_PROBLEM, ASK_INFO) and given.kind == "postback":
         return lambda turn, g: answer_chitchat(turn, Input("text"))
-    if given.kind == "location" and state not in (IDLE,):
+    if given.kind == "location" and state in (ASK_SUBJECT, ASK_AGE, ASK_PHONE, ASK_CONSENT, CONFIRM,
+                                              CHOOSE_EDIT, CHOOSE_TOPIC):
         return FLOW[ASK_PLACE]["location"]
     return re_ask(state)
 

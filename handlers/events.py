@@ -150,12 +150,13 @@ def on_message(ctx: Ctx) -> None:
 def on_sticker(ctx: Ctx) -> None:
     """A sticker (or a message type we do not read): a friendly nudge, or the question again."""
     conv = conversation_for(ctx.session, ctx.chat_id)
-    if conv.state == flow.IDLE:
+    question = flow.QUESTIONS.get(conv.state)
+    if question is None:
         lang = conv.language or "th"
         ctx.reply([m.text(m.t("sticker_reply", lang), m.main_menu(lang))])
         return
     turn = Turn(ctx.session, ctx.settings, conv, ctx.chat_id, ctx.now)
-    conv.state = flow.QUESTIONS.get(conv.state, lambda t: conv.state)(turn)
+    conv.state = question(turn)
     ctx.reply(turn.replies)
 
 
@@ -226,8 +227,11 @@ def staff_acknowledges(ctx: Ctx, case_no: str) -> None:
         ctx.reply([m.text(m.t("staff_already_acked", case_no=case.case_no))])
         return
     ctx.reply([m.text(m.t("staff_acked", case_no=case.case_no))])
-    # Contact details go to the person who accepted, not to the whole group.
-    queue_push(ctx.session, ctx.user_id or ctx.chat_id, [c.staff_details(case)], "staff_details", case.id)
+    if not ctx.user_id:
+        # LINE did not say who tapped: the details must not go to the whole group.
+        ctx.reply([m.text(m.t("staff_add_friend", case_no=case.case_no))])
+        return
+    queue_push(ctx.session, ctx.user_id, [c.staff_details(case)], "staff_details", case.id)
 
 
 def on_join(ctx: Ctx) -> None:

@@ -97,11 +97,11 @@ EMERGENCY_NUMBERS = {
     "default": [("1300", "1300"), ("191", "191"), ("1669", "1669"), ("1323", "1323")],
     "suicide_risk": [("1323", "1323"), ("1300", "1300"), ("1669", "1669"), ("191", "191")],
 }
-NUMBER_LABELS = {
-    "1300": {"th": "โทร 1300 ช่วยเหลือสังคม", "en": "Call 1300 Social aid"},
+NUMBER_LABELS = {  # ≤ 20 characters: LINE cuts longer labels
+    "1300": {"th": "โทร 1300 ช่วยเหลือ", "en": "Call 1300 Help"},
     "191": {"th": "โทร 191 ตำรวจ", "en": "Call 191 Police"},
     "1669": {"th": "โทร 1669 การแพทย์", "en": "Call 1669 Medical"},
-    "1323": {"th": "โทร 1323 สุขภาพจิต", "en": "Call 1323 Mental hlth"},
+    "1323": {"th": "โทร 1323 สุขภาพจิต", "en": "Call 1323 Mental"},
 }
 
 
@@ -111,7 +111,7 @@ def emergency_numbers(lang: str, topic: str) -> Msg:
     intro = t("emergency_intro_suicide" if topic == "suicide_risk" else "emergency_intro", lang)
     actions = [{"type": "uri", "label": _label(NUMBER_LABELS[n][lang if lang == "en" else "th"]),
                 "uri": f"tel:{number}"} for n, number in numbers]
-    # A buttons template's text is limited to 160 characters; the full intro goes first as text.
+    # A buttons template's text is limited to 160 characters (the intros are written to fit).
     return {"type": "template", "altText": t("emergency_numbers_alt", lang)[:400],
             "template": {"type": "buttons", "text": intro[:160], "actions": actions}}
 

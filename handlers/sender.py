@@ -91,8 +91,10 @@ class LineSender:
         now = now or utcnow()
         try:
             messages = [Message.from_dict(m) for m in row.messages]
-        except (ValidationError, ValueError, TypeError) as exc:
-            return Outcome("failed", f"invalid message: {exc}"[:300])
+        except ValidationError as exc:  # its text would quote the message: keep only the count
+            return Outcome("failed", f"invalid message: {exc.error_count()} validation error(s)")
+        except (ValueError, TypeError) as exc:
+            return Outcome("failed", f"invalid message: {type(exc).__name__}")
         if row.reply_token and row.reply_token_expires_at and row.reply_token_expires_at > now:
             outcome = self._call(self._reply, row, messages)
             if outcome.status != "reply_token_gone":
@@ -116,6 +118,8 @@ class LineSender:
             return _classify_api_error(exc)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             return Outcome("retry", f"network: {type(exc).__name__}")
+        except Exception as exc:  # e.g. an answer the SDK cannot parse: retry, never strand it
+            return Outcome("retry", f"unexpected: {type(exc).__name__}")
         headers = response.headers or {}
         return Outcome("sent", request_id=headers.get("X-Line-Request-Id"))
 

@@ -43,8 +43,12 @@ def _parse(runtime: Runtime, body: str, signature: str) -> list[dict[str, Any]]:
 
 
 def _worth_storing(event: dict[str, Any]) -> bool:
-    # Standby mode: another channel module is answering; unknown types are ignored by rule.
-    return event.get("type") in HANDLED_TYPES and event.get("mode", "active") == "active"
+    # Standby mode: another channel module is answering, so we send nothing — but a block
+    # (unfollow) is still recorded, or we would keep pushing to someone who blocked us.
+    # Unknown types are ignored by rule.
+    if event.get("type") not in HANDLED_TYPES:
+        return False
+    return event.get("mode", "active") == "active" or event.get("type") == "unfollow"
 
 
 def _store(runtime: Runtime, events: list[dict[str, Any]]) -> int:

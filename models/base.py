@@ -70,11 +70,14 @@ def _sqlite_begin_immediate(conn: Any) -> None:
 def make_engine(url: str) -> Engine:
     """Create an engine for SQLite (file) or PostgreSQL (psycopg 3)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15},
+                               hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # hide_parameters: a database error in a log must not carry a citizen's words or phone.
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
+                         hide_parameters=True)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:

@@ -52,6 +52,7 @@ class InboundEvent(Base):
     payload: Mapped[dict[str, Any] | None]
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String(500))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None]

@@ -1,0 +1,69 @@
+"""Reading short typed answers (yes / no / cancel / who) from the word lists in words.yaml."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from handlers.messages import HERE, _load
+
+_PUNCT = re.compile(r"[\s.,!?~…ๆ\"'()]+")
+
+
+@cache
+def _pattern(name: str) -> re.Pattern[str]:
+    return re.compile(_load("words.yaml")[name], re.IGNORECASE)
+
+
+def clean(text: str) -> str:
+    """Lower-case, drop polite particles and punctuation: 'ยกเลิกค่ะ!' → 'ยกเลิก'."""
+    text = _pattern("particles").sub("", text.strip().lower())
+    return _PUNCT.sub(" ", text).strip()
+
+
+def is_cancel(text: str) -> bool:
+    """True for 'ยกเลิก', 'ยกเลิกค่ะ', 'cancel', ..."""
+    return bool(_pattern("cancel").search(clean(text)))
+
+
+def says_no(text: str) -> bool:
+    """True when the answer carries a negation anywhere ('ยังไม่ยินยอม', 'ให้ไม่ได้')."""
+    return bool(_pattern("negative").search(clean(text)))
+
+
+def says_yes(text: str) -> bool:
+    """True for a clear affirmative with no negation."""
+    cleaned = clean(text)
+    return not says_no(cleaned) and bool(_pattern("affirmative").search(cleaned))
+
+
+def is_safe_answer(text: str) -> bool:
+    """True only for a plain 'no / safe' to 'is anyone in danger now?'; anything else is danger."""
+    cleaned = clean(text)
+    return not _pattern("danger_words").search(cleaned) and bool(_pattern("safe").search(cleaned))
+
+
+def wants_to_confirm(text: str) -> bool:
+    """True for 'ยืนยัน', 'ใช่ค่ะ', 'ok' — never for 'ไม่ถูกต้อง' or 'ไม่ใช่'."""
+    cleaned = clean(text)
+    return not says_no(cleaned) and bool(_pattern("confirm").search(cleaned))
+
+
+def wants_to_edit(text: str) -> bool:
+    """True for 'แก้', 'ไม่ถูกต้อง', 'wrong', ..."""
+    cleaned = clean(text)
+    return bool(_pattern("edit").search(cleaned)) or says_no(cleaned)
+
+
+def subject_from(text: str) -> str | None:
+    """'self', 'other' or None from a typed answer to 'who needs help?'."""
+    cleaned = clean(text)
+    if _pattern("subject_self").search(cleaned):
+        return "self"
+    if _pattern("subject_other").search(cleaned):
+        return "other"
+    return None
+
+
+__all__ = ["HERE", "clean", "is_cancel", "is_safe_answer", "says_no", "says_yes", "subject_from",
+           "wants_to_confirm", "wants_to_edit"]

@@ -1,0 +1,221 @@
+"""Regressions from the code review: each test is a way an emergency or a person's data
+was once mishandled."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from handlers import conversation as flow
+from handlers.events import conversation_for
+from handlers.turn import Input, Turn
+from intents import Classification
+from models import Case, OutboundMessage, utcnow
+from simulator import events as ev
+from tests.conftest import FALLBACK_GROUP, HOTLINE_GROUP
+from tests.test_conversation import PHONE, answer_questions, latest_case
+
+USER = "U" + "7" * 32
+
+
+def unsure(topic: str = "domestic_violence", **changes) -> Classification:
+    values = dict(kind="problem", topic=topic, urgency="normal", department="DWF",
+                  confidence=0.9, kind_confidence=0.9, alternatives=(), emergency_uncertain=True,
+                  language="th", age_group=None, subject=None)
+    values.update(changes)
+    return Classification(**values)
+
+
+def run(runtime, fn):
+    with runtime.transaction() as s:
+        turn = Turn(s, runtime.settings, conversation_for(s, USER), USER, utcnow())
+        return fn(turn), turn
+
+
+@pytest.mark.parametrize("answer,danger", [
+    ("ไม่ปลอดภัย", True), ("not safe", True), ("ช่วยด้วย", True), ("ยังไม่แน่ใจ", True),
+    ("เขายังอยู่ในบ้าน", True), ("ไม่ค่ะ", False), ("ปลอดภัยดีค่ะ", False), ("no", False),
+])
+def test_typed_answer_to_the_danger_question(runtime, db, answer, danger):
+    def script(turn):
+        assert flow.start_problem(turn, Input("text", text="เรื่องที่บ้าน"), unsure()) == flow.CHECK_DANGER
+        return flow.typed_danger(turn, Input("text", text=answer))
+    run(runtime, script)
+    case = latest_case(db, USER)
+    assert (case is not None and case.urgency == "emergency") == danger
+
+
+@pytest.mark.parametrize("topic", ["suicide_risk", "trafficking"])
+def test_suicide_risk_and_trafficking_are_always_emergencies(runtime, db, line, worker, topic):
+    cls = unsure(topic, emergency_uncertain=False, urgency="normal", confidence=0.3)
+    run(runtime, lambda turn: flow.start_problem(turn, Input("text", text="..."), cls))
+    worker.run_until_idle()
+    case = latest_case(db, USER)
+    assert case.urgency == "emergency" and case.topic == topic
+    assert any(case.case_no in t for t in line.texts_to(HOTLINE_GROUP))
+
+
+@pytest.mark.parametrize("kind", ["prank", "chitchat", "inquiry", "suggestion"])
+def test_danger_cues_are_asked_about_whatever_the_kind(runtime, kind):
+    cls = unsure(kind=kind, topic="none")
+    state, turn = run(runtime, lambda turn: flow.route_first_message(turn, Input("text", text="x"), cls))
+    assert state == flow.CHECK_DANGER
+    assert turn.replies[0]["type"] == "template"  # numbers first
+
+
+@pytest.mark.parametrize("typed,agreed", [("ยังไม่ยินยอม", False), ("ให้ไม่ได้", False),
+                                          ("ไม่ยินยอมค่ะ", False), ("ยินยอมค่ะ", True), ("ok", True)])
+def test_typed_consent_reads_negations(runtime, typed, agreed):
+    def script(turn):
+        turn.remember(kind="problem", topic="hardship", subject="self", age_group="adult",
+                      place={}, phone=None)
+        flow.typed_consent(turn, Input("text", text=typed))
+        return turn.data.get("consent")
+    consent, _ = run(runtime, script)
+    assert consent is (True if agreed else None)
+
+
+@pytest.mark.parametrize("typed,creates", [("ไม่ถูกต้อง", False), ("ไม่ใช่", False),
+                                           ("ยืนยันค่ะ", True), ("ใช่ครับ", True)])
+def test_typed_confirmation_reads_negations(runtime, db, typed, creates):
+    def script(turn):
+        turn.remember(kind="problem", topic="hardship", urgency="normal", description="x",
+                      subject="self", age_group="adult", place={}, phone=None, consent=True,
+                      consent_at=utcnow().isoformat())
+        return flow.typed_confirm(turn, Input("text", text=typed))
+    run(runtime, script)
+    assert (latest_case(db, USER) is not None) == creates
+
+
+@pytest.mark.parametrize("typed,subject", [("someone else", "other"), ("ตัวเองค่ะ", "self"),
+                                           ("ตาค่ะ", "other"), ("my mother", "other"), ("me", "self")])
+def test_typed_who_needs_help(typed, subject):
+    from handlers.replies import subject_from
+
+    assert subject_from(typed) == subject
+
+
+@pytest.mark.parametrize("words", ["ยกเลิกค่ะ", "ยกเลิกครับ", "Cancel"])
+def test_polite_cancel_is_understood(citizen, db, words):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    citizen.say(words)
+    assert "ยกเลิกแล้ว" in citizen.text()
+
+
+def test_emergency_words_at_the_place_question_reach_the_hotline_and_do_not_reroute(citizen, db, line):
+    citizen.say("ช่วยด้วย สามีกำลังเมาอาละวาด เอามีดไล่ฟันหนู ตอนนี้หนูล็อกห้องน้ำอยู่")
+    before = latest_case(db, citizen.user_id).center_id
+    citizen.say("เขากำลังพังประตูห้องน้ำเข้ามาแล้ว มีลูกสองคนอยู่ด้วย")
+    case = latest_case(db, citizen.user_id)
+    assert case.center_id == before and case.province_code is None
+    assert "พังประตู" in case.description
+    assert any("พังประตู" in t for t in line.texts_to(HOTLINE_GROUP))
+    assert not any("พังประตู" in t for t in line.texts_to(FALLBACK_GROUP))
+    assert "แชร์ตำแหน่ง" in citizen.labels()
+
+
+def test_case_number_with_an_emergency_takes_the_emergency_path(citizen, db):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    answer_questions(citizen, topic="hardship")
+    old = latest_case(db, citizen.user_id).case_no
+    first = citizen.say(f"{old} สามีกลับมาอีกแล้ว กำลังเอามีดไล่ฟันหนู ช่วยด้วย")
+    assert first[0]["type"] == "template"
+    assert latest_case(db, citizen.user_id).urgency == "emergency"
+
+
+def test_cancel_during_an_emergency_keeps_the_case_with_the_hotline(citizen, db):
+    citizen.say("ช่วยด้วย สามีกำลังเมาอาละวาด เอามีดไล่ฟันหนู ตอนนี้หนูล็อกห้องน้ำอยู่")
+    citizen.say("ยกเลิก")
+    case = latest_case(db, citizen.user_id)
+    assert case.status == "new" and case.case_no in citizen.text()
+    assert case.history[-1].event == "citizen_stopped_questions"
+
+
+def test_hotline_alert_is_sent_before_the_citizen_is_asked_anything(citizen, line):
+    citizen.say("ช่วยด้วย สามีกำลังเมาอาละวาด เอามีดไล่ฟันหนู ตอนนี้หนูล็อกห้องน้ำอยู่")
+    order = [r["json"].get("to") or "reply" for r in line.requests
+             if r["path"] in ("/v2/bot/message/push", "/v2/bot/message/reply")]
+    assert order.index(HOTLINE_GROUP) < order.index("reply")
+
+
+def test_group_tap_without_user_id_sends_no_details_to_the_group(citizen, db, webhook, line, worker):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    answer_questions(citizen, topic="hardship")
+    case = latest_case(db, citizen.user_id)
+    event = ev.postback(None, f"a=ack&case={case.case_no}", source_group=FALLBACK_GROUP,
+                        reply_token=line.issue_reply_token(FALLBACK_GROUP))
+    assert webhook.send([event]) == 200
+    worker.run_until_idle()
+    assert latest_case(db, citizen.user_id).status == "acknowledged"
+    group = "\n".join(line.texts_to(FALLBACK_GROUP))
+    assert "081-234-5678" not in group and "0812345678" not in group
+
+
+def test_a_backlog_of_deferred_group_messages_does_not_hold_up_a_reply(citizen, runtime, line):
+    with runtime.transaction() as s:
+        for i in range(250):
+            s.add(OutboundMessage(to=FALLBACK_GROUP, purpose="staff_notify",
+                                  messages=[{"type": "text", "text": f"n{i}"}], retry_key=f"k{i}",
+                                  next_attempt_at=utcnow() + timedelta(hours=1)))
+    citizen.say("สวัสดีค่ะ")
+    assert line.texts_to(citizen.user_id)
+
+
+def test_unfollow_in_standby_mode_still_stops_pushes(citizen, webhook, worker, runtime, db, client):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    answer_questions(citizen, topic="hardship")
+    case = latest_case(db, citizen.user_id)
+    assert webhook.send([ev.unfollow(citizen.user_id, mode="standby")]) == 200
+    worker.run_until_idle()
+    before = len(citizen.line.texts_to(citizen.user_id))
+    answer = client.post(f"/api/v1/cases/{case.case_no}/status", json={"status": "in_progress"},
+                         headers={"Authorization": "Bearer test-admin-token"})
+    assert answer.status_code == 200
+    worker.run_until_idle()
+    assert len(citizen.line.texts_to(citizen.user_id)) == before
+
+
+def test_closed_case_cannot_be_reopened_through_the_api(citizen, db, client):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    answer_questions(citizen, topic="hardship")
+    case_no = latest_case(db, citizen.user_id).case_no
+    auth = {"Authorization": "Bearer test-admin-token"}
+    assert client.post(f"/api/v1/cases/{case_no}/status", json={"status": "closed"}, headers=auth).status_code == 200
+    assert client.post(f"/api/v1/cases/{case_no}/status", json={"status": "new"}, headers=auth).status_code == 409
+
+
+def test_escalation_keeps_reminding_the_hotline_until_someone_acknowledges(citizen, db, runtime, worker, line):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    answer_questions(citizen, topic="hardship")
+    case = latest_case(db, citizen.user_id)
+    for _ in range(4):
+        with runtime.transaction() as s:
+            s.execute(update(Case).where(Case.id == case.id).values(ack_due_at=utcnow() - timedelta(minutes=1)))
+        worker.run_until_idle()
+    case = latest_case(db, citizen.user_id)
+    assert case.ack_due_at is not None
+    assert [h.event for h in case.history].count("hotline_reminded") == 2
+    reminders = [t for t in line.texts_to(HOTLINE_GROUP) if case.case_no in t]
+    assert len(reminders) == 3  # escalated to it once, reminded twice
+
+
+def test_production_refuses_sqlite():
+    from settings import SettingsError, from_env
+
+    env = {"ENVIRONMENT": "production", "LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t",
+           "HOTLINE_LINE_TO": "C" + "a" * 32, "STAFF_FALLBACK_LINE_TO": "C" + "b" * 32,
+           "ADMIN_API_TOKEN": "x"}
+    with pytest.raises(SettingsError, match="PostgreSQL"):
+        from_env(env).check()
+    assert from_env({**env, "DATABASE_URL": "postgres://db/intake"}).check()
+
+
+def test_sticker_during_any_question_gets_an_answer(citizen):
+    citizen.say("ขอความช่วยเหลือ")
+    citizen._exchange(lambda: citizen.webhook.send_sticker(citizen.user_id))
+    assert citizen.last
+
+
+__all__ = ["PHONE", "select"]
