@@ -15,7 +15,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
@@ -353,6 +353,9 @@ class Worker:
         stories); the row stays as a record that the message was sent."""
         cutoff = utcnow() - timedelta(days=self.settings.outbox_retention_days)
         with self.runtime.transaction() as s:
+            # Photos no case took (sent outside any conversation) are kept one day at most.
+            s.execute(delete(Attachment).where(Attachment.case_id.is_(None),
+                                               Attachment.created_at < utcnow() - timedelta(days=1)))
             done = s.execute(update(OutboundMessage).where(
                 OutboundMessage.status.in_(("sent", "failed", "skipped")),
                 OutboundMessage.created_at < cutoff, OutboundMessage.purged_at.is_(None))

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -58,7 +59,14 @@ class Turn:
         flag_modified(self.conv, "data")
 
     def forget(self) -> None:
-        """Clear the conversation's answers (after a case is made, cancel, or expiry)."""
+        """Clear the conversation's answers (after a case is made, cancel, or expiry).
+
+        Photos sent during it that no case took are deleted too (PDPA: nothing kept
+        without a purpose)."""
+        from models import Attachment
+
+        self.session.execute(delete(Attachment).where(
+            Attachment.line_user_id == self.user_id, Attachment.case_id.is_(None)))
         self.conv.data = {}
         self.conv.case_id = None
         flag_modified(self.conv, "data")

@@ -219,3 +219,13 @@ def test_sticker_during_any_question_gets_an_answer(citizen):
 
 
 __all__ = ["PHONE", "select"]
+
+
+def test_photo_from_a_cancelled_conversation_is_deleted_not_kept(citizen, db):
+    from models import Attachment
+
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    citizen.send_image(b"private-photo")
+    citizen.say("ยกเลิก")
+    db.expire_all()
+    assert db.scalars(select(Attachment).where(Attachment.line_user_id == citizen.user_id)).all() == []
