@@ -8,9 +8,10 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from intents.classifier import classify
+from intents import artefact
+from intents.classifier import classify, train
 from intents.evaluate import evaluate_file, render, summary
-from intents.resources import DATA_DIR, HELDOUT_FILE
+from intents.resources import DATA_DIR, HELDOUT_FILE, training_rows
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -18,6 +19,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m intents", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("classify", help="JSON lines {'text': ...} on stdin -> JSON lines on stdout")
+    sub.add_parser("train", help="rebuild intents/data/model.bin.gz from the training files")
     ev = sub.add_parser("evaluate", help="score a labelled JSON-lines file")
     ev.add_argument("file", nargs="?", default=str(DATA_DIR / HELDOUT_FILE))
     ev.add_argument("--json", action="store_true", help="print the summary figures as JSON")
@@ -50,11 +52,23 @@ def _text_of(line: str) -> str | None:
     return None
 
 
+def build_model() -> int:
+    """Train on the training files and write the shipped model file."""
+    rows = training_rows()
+    models = train(rows)
+    size = artefact.save(models.joint)
+    print(f"trained on {len(rows)} lines, {len(models.joint.weights)} features; "
+          f"wrote {artefact.MODEL_FILE.name} ({size / 1e6:.1f} MB)")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line."""
     args = _parser().parse_args(argv)
     if args.command == "classify":
         return classify_stream(sys.stdin, sys.stdout)
+    if args.command == "train":
+        return build_model()
     report = evaluate_file(args.file, folds=max(2, args.folds))
     if not report.results:
         print(f"no labelled lines in {args.file}", file=sys.stderr)

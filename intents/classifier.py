@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
 
-from intents import model
-from intents.features import NGRAM_SIZES, age_bucket, ages, features, ngrams
+from intents import artefact, model
+from intents.features import NGRAM_SIZES, age_bucket, age_positions, features, ngrams
 from intents.language import detect_language
 from intents.lexicon import Cue, scan
 from intents.normalize import normalize
 from intents.resources import load_yaml, training_rows
 from intents.urgency import UrgencyCues, assess, rules
 
+_LOG = logging.getLogger(__name__)
+_LATIN = re.compile("[a-z]")
 MAX_CHARS = 3000  # longer messages are cut: the opening says what the matter is
 MAX_ALTERNATIVES = 3
+LATIN_GRAM_WEIGHT = 0.5
 NONE = "none"
+_KEEP_KIND_IF_SURE = frozenset({"complaint", "follow_up"})
+_KIND_SURE = 0.85
+_SUICIDE_FLOOR = 0.02
 
 
 @dataclass(frozen=True)
@@ -52,9 +60,9 @@ class Models:
 
     joint: model.Joint
 
-    def predict(self, sample: model.Sample) -> Predictions:
+    def predict(self, sample: model.Sample, gram_weight: float = 1.0) -> Predictions:
         """Return the kind, topic and urgency rankings of a sample."""
-        kind, topic, urgency = self.joint.predict(sample)
+        kind, topic, urgency = self.joint.predict(sample, gram_weight)
         return Predictions(kind=kind, topic=topic, urgency=urgency)
 
 
@@ -74,6 +82,7 @@ class Analysis:
     text: str
     cues: dict[str, Cue]
     feats: model.Sample
+    ages: tuple[int, ...]  # ages written in the text, in order
 
 
 @lru_cache(maxsize=1)
@@ -88,7 +97,22 @@ def analyse(text: str) -> Analysis:
     grams = ngrams(norm)
     # The n-grams include every three-character run, so they double as lexicon keys.
     cues = scan(norm, grams if 3 in NGRAM_SIZES else None)
-    return Analysis(text=norm, cues=cues, feats=features(norm, cues, grams))
+    found = sorted(age_positions(norm))
+    _add_age_cues(found, cues)
+    return Analysis(text=norm, cues=cues, feats=features(norm, cues, grams, found),
+                    ages=tuple(age for _, age in found))
+
+
+def _add_age_cues(found: list[tuple[int, int]], cues: dict[str, Cue]) -> None:
+    """Let a written age ("อายุ 12", "80 ปี") count as the child or elderly cue group."""
+    for position, age in found:
+        group = age_bucket(age)
+        if group == "adult":
+            continue
+        old = cues.get(group)
+        starts = tuple(sorted((old.starts if old else ()) + (position,)))
+        first = min(old.first, position) if old else position
+        cues[group] = Cue(active=True, negated=False, past=False, first=first, starts=starts)
 
 
 def train(rows: Iterable[Mapping[str, Any]]) -> Models:
@@ -114,11 +138,13 @@ _DEFAULT: list[Models] = []
 
 
 def default_models() -> Models:
-    """Return the shipped models, trained once from the package's training files."""
+    """Return the shipped models: the built file when it matches the data, else trained now."""
     if not _DEFAULT:
         with _LOCK:
             if not _DEFAULT:
-                _DEFAULT.append(train(training_rows()))
+                joint = artefact.load_if_fresh()
+                # A stale or missing file costs start-up time, never correctness.
+                _DEFAULT.append(Models(joint=joint) if joint else train(training_rows()))
     return _DEFAULT[0]
 
 
@@ -128,15 +154,26 @@ def classify(text: str) -> Classification:
 
 
 def classify_with(models: Models, text: str) -> Classification:
-    """Classify one message with the given models."""
+    """Classify one message with the given models; never raises on a str."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
+    try:
+        return _classify(models, text)
+    except Exception as error:  # noqa: BLE001 - the conversation must always get an answer
+        # Only the error type is logged: message text never goes to logs.
+        _LOG.error("intents: classification failed (%s); asking the citizen", type(error).__name__)
+        return Classification("problem", NONE, "normal", None, 0.0, 0.0, (), True,
+                              "other", None, None)
+
+
+def _classify(models: Models, text: str) -> Classification:
+    """Run the pipeline: normalise, cues, models, rules."""
     info = analyse(text)
     language = detect_language(text[:MAX_CHARS])
     if not info.text:
         return _empty(language)
     signals = assess(info.cues)
-    preds = models.predict(info.feats)
+    preds = models.predict(info.feats, _gram_weight(info.text))
     kind, kind_conf = _kind(preds, info, signals)
     topic, confidence, alternatives = _topic(preds, info, kind, kind_conf)
     urgency, uncertain = _urgency(preds, kind, topic, signals)
@@ -146,6 +183,11 @@ def classify_with(models: Models, text: str) -> Classification:
         emergency_uncertain=uncertain, language=language,
         age_group=_age_group(info, topic), subject=_subject(info.cues) if kind == "problem" else None,
     )
+
+
+def _gram_weight(text: str) -> float:
+    """Weight of n-gram evidence: low for Latin-script text, which the training data has little of."""
+    return LATIN_GRAM_WEIGHT if len(_LATIN.findall(text)) * 2 > len(text) else 1.0
 
 
 def _empty(language: str) -> Classification:
@@ -164,10 +206,14 @@ def _kind(preds: Predictions, info: Analysis, signals: UrgencyCues) -> tuple[str
     ranked = preds.kind
     kind, conf = ranked[0]
     prank = info.cues.get("prank")
-    if signals.emergency and kind != "problem" and not (kind == "prank" and prank and prank.active):
-        # Safety first: a real emergency phrased as a question is still a problem now.
-        return "problem", dict(ranked).get("problem", 0.0)
-    return kind, conf
+    if not signals.emergency or kind == "problem" or (kind == "prank" and prank and prank.active):
+        return kind, conf
+    self_harm = info.cues.get("self_harm")
+    if kind in _KEEP_KIND_IF_SURE and conf >= _KIND_SURE and not (self_harm and self_harm.active):
+        # A confident complaint or follow-up that recounts danger: kept, and asked once.
+        return kind, conf
+    # Safety first: a real emergency phrased as a question or greeting is a problem now.
+    return "problem", dict(ranked).get("problem", 0.0)
 
 
 def _topic(preds: Predictions, info: Analysis, kind: str,
@@ -194,8 +240,14 @@ def _renormalised(ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
 def _override(topic: str, info: Analysis, probs: dict[str, float]) -> str:
     """Apply the safety and protective-topic rules of topics.yaml."""
     self_harm = info.cues.get("self_harm")
-    if self_harm and self_harm.active and "suicide_risk" in probs:
+    # The model must not rule suicide out entirely: a self-harm phrase in, say, a funeral
+    # aid request is left to the topic model.
+    if self_harm and self_harm.active and probs.get("suicide_risk", 0.0) >= _SUICIDE_FLOOR:
         return "suicide_risk"
+    if topic == "suicide_risk" and self_harm and not self_harm.active and len(probs) > 1:
+        # "ไม่ได้คิดสั้นนะ แค่เครียดเรื่องหนี้": the self-harm words are denied, so the
+        # next most likely topic is the matter.
+        return next(t for t in probs if t != "suicide_risk")
     adult = _adult_only_topic(topic, info)
     if adult:
         return adult
@@ -212,7 +264,7 @@ def _override(topic: str, info: Analysis, probs: dict[str, float]) -> str:
 
 def _adult_only_topic(topic: str, info: Analysis) -> str | None:
     """Re-route a child topic when every age written is an adult's (topics.yaml adult_only)."""
-    found = {age_bucket(a) for a in ages(info.text)}
+    found = {age_bucket(a) for a in info.ages}
     if not found or "child" in found or "child" in info.cues:
         return None
     bucket = "elderly" if "elderly" in found else "adult"
@@ -224,7 +276,7 @@ def _adult_only_topic(topic: str, info: Analysis) -> str | None:
 
 def _text_age_groups(info: Analysis) -> set[str]:
     """Age groups the text names explicitly (ages, or words for children or old people)."""
-    groups = {age_bucket(a) for a in ages(info.text)}
+    groups = {age_bucket(a) for a in info.ages}
     for name in ("child", "elderly"):
         if name in info.cues:
             groups.add(name)
@@ -237,11 +289,18 @@ def _urgency(preds: Predictions, kind: str, topic: str,
     always = set(_topics().get("always_emergency_topics") or ())
     if kind != "problem":
         return "normal", signals.emergency or signals.uncertain
-    if topic in always or signals.emergency:
+    if signals.emergency:
         return "emergency", False
+    if topic in always:
+        # Always an emergency (taxonomy.md §3), unless the message says the danger is over
+        # or that it was a joke: then the service asks once.
+        if not signals.safe:
+            return "emergency", False
+        return ("high" if signals.high else "normal"), True
     p_emergency = dict(preds.urgency).get("emergency", 0.0)
     table = rules()
-    if p_emergency >= table.emergency_probability and not signals.vetoed:
+    if p_emergency >= table.emergency_probability and signals.uncertain and not signals.vetoed:
+        # The learned model decides only where the rules found some danger cue.
         return "emergency", False
     uncertain = signals.vetoed or signals.uncertain or p_emergency >= table.uncertain_probability
     return ("high" if signals.high else "normal"), uncertain
@@ -252,9 +311,8 @@ def _age_group(info: Analysis, topic: str) -> str | None:
     by_topic = (_topics().get("topic_age_group") or {}).get(topic)
     if by_topic:
         return str(by_topic)
-    found = ages(info.text)
-    if found:
-        return age_bucket(found[0])
+    if info.ages:
+        return age_bucket(info.ages[0])
     groups = _text_age_groups(info)
     return groups.pop() if len(groups) == 1 else None
 

@@ -11,19 +11,26 @@ MAX_FEATURE_CHARS = 1200
 
 _AGE_PATTERNS = (
     re.compile(r"(?:อายุ|วัย|age|aged)\s*(?:ประมาณ|ราว|กว่า|เกือบ|ครบ|about|around)?\s*(\d{1,3})"),
-    re.compile(r"(\d{1,2})\s*(?:ขวบ|เดือน(?=\s*แล้ว)|years? old|yo\b|y/o|year-old)"),
+    re.compile(r"(\d{1,2})\s*-?\s*(?:ขวบ|เดือน(?=\s*แล้ว)|years? old|years?-old|yo\b|y/o|year-old)"),
+    re.compile(r"\((\d{1,3})\)"),  # "grandfather (83)"
+    re.compile(r"\b(?:is|he's|she's|i'm|turned|turning)\s+(\d{1,3})\b(?!\s*(?:baht|km|kg|%|minutes?|hours?|days?|weeks?|months?|people|floor))"),
 )
 _SHORT_CHARS = 12
 
 
 def ages(text: str) -> list[int]:
     """Return the ages written in the text ("อายุ 78", "5 ขวบ", "8 years old")."""
-    found: list[int] = []
+    return [age for _, age in sorted(age_positions(text))]
+
+
+def age_positions(text: str) -> list[tuple[int, int]]:
+    """Return (position, age) for every age written in the text."""
+    found: list[tuple[int, int]] = []
     for pattern in _AGE_PATTERNS:
         for match in pattern.finditer(text):
             value = int(match.group(1))
             if 0 < value < 120:
-                found.append(value)
+                found.append((match.start(), value))
     return found
 
 
@@ -32,16 +39,6 @@ def age_bucket(age: int) -> str:
     if age < 18:
         return "child"
     return "elderly" if age >= 60 else "adult"
-
-
-def age_groups(text: str, cues: dict[str, Cue]) -> set[str]:
-    """Return the age groups the text mentions, from ages and from people words."""
-    groups = {age_bucket(a) for a in ages(text)}
-    if "child" in cues:
-        groups.add("child")
-    if "elderly" in cues:
-        groups.add("elderly")
-    return groups
 
 
 def cue_tokens(cues: dict[str, Cue]) -> list[str]:
@@ -60,17 +57,17 @@ def cue_tokens(cues: dict[str, Cue]) -> list[str]:
 def ngrams(text: str) -> frozenset[str]:
     """Return the set of character n-grams of text (binary features)."""
     text = " " + text[:MAX_FEATURE_CHARS] + " "
-    grams: set[str] = set()
-    for n in NGRAM_SIZES:
-        grams.update({text[i : i + n] for i in range(len(text) - n + 1)})
-    return frozenset(grams)
+    size = len(text)
+    return frozenset([text[i : i + n] for n in NGRAM_SIZES for i in range(size - n + 1)])
 
 
-def features(text: str, cues: dict[str, Cue],
-             grams: frozenset[str] | None = None) -> tuple[frozenset[str], tuple[str, ...]]:
+def features(text: str, cues: dict[str, Cue], grams: frozenset[str] | None = None,
+             found_ages: list[tuple[int, int]] | None = None) -> tuple[frozenset[str], tuple[str, ...]]:
     """Return the n-grams of text and its cue and shape tokens (the model's sample)."""
     extra = cue_tokens(cues)
-    extra.extend("#age:" + g for g in sorted(age_groups(text, cues)))
+    groups = {age_bucket(a) for _, a in (age_positions(text) if found_ages is None else found_ages)}
+    groups.update(g for g in ("child", "elderly") if g in cues)
+    extra.extend("#age:" + g for g in sorted(groups))
     if len(text) <= _SHORT_CHARS:
         extra.append("#short")
     if not any(ch.isalpha() for ch in text):

@@ -13,6 +13,7 @@ from intents.resources import load_yaml
 
 # Characters that end a clause: negation and past markers do not reach across them.
 _CLAUSE_BREAKS = frozenset(" ,.!?;:()[]\n")
+_PUNCTUATION = _CLAUSE_BREAKS - {" "}
 _NEGATION_WINDOW = 8
 _FUZZY_MIN_LEN = 8
 _FUZZY_CUTOFF = 88.0
@@ -28,6 +29,7 @@ class Group:
     excludes: tuple[str, ...]
     fuzzy: tuple[str, ...]
     scoped: bool
+    fuzzy_keys: tuple[frozenset[str], ...] = ()  # three-character runs of each fuzzy phrase
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Cue:
     negated: bool  # some occurrence negated ("ไม่ได้โดนทำร้าย")
     past: bool  # some occurrence in a past-time clause ("เมื่อปีที่แล้ว")
     first: int = 0  # position of the first occurrence in the normalised text
+    starts: tuple[int, ...] = ()  # where the active occurrences start
 
 
 Entries = tuple[tuple[str, tuple[str, ...]], ...]
@@ -68,12 +71,14 @@ def lexicon() -> Lexicon:
     groups: dict[str, Group] = {}
     for name, spec in raw.items():
         spec = spec or {}
+        fuzzy = tuple(p for p in _as_phrases(spec.get("fuzzy")) if len(p) >= _FUZZY_MIN_LEN)
         groups[name] = Group(
             name=name,
             phrases=_as_phrases(spec.get("phrases")),
             excludes=_as_phrases(spec.get("exclude")),
-            fuzzy=tuple(p for p in _as_phrases(spec.get("fuzzy")) if len(p) >= _FUZZY_MIN_LEN),
+            fuzzy=fuzzy,
             scoped=bool(spec.get("scoped")),
+            fuzzy_keys=tuple(frozenset(keys_of(p)) for p in fuzzy),
         )
     index, short = _build_index(groups)
     return Lexicon(groups=groups, index=index, short=short)
@@ -153,12 +158,14 @@ def _excluded(text: str, group: Group, spans: list[tuple[int, int]]) -> list[tup
     return [(a, b) for a, b in spans if not any(x <= a and b <= y for x, y in blocked)]
 
 
-def _fuzzy_spans(text: str, group: Group) -> list[tuple[int, int]]:
+def _fuzzy_spans(text: str, group: Group, keys: set[str] | frozenset[str]) -> list[tuple[int, int]]:
     """Find long phrases of a group typed with a typo (rapidfuzz partial alignment)."""
     if not group.fuzzy or len(text) > _FUZZY_MAX_TEXT:
         return []
-    for phrase in group.fuzzy:
-        if len(text) < len(phrase) - 1:
+    for phrase, runs in zip(group.fuzzy, group.fuzzy_keys, strict=True):
+        # One typo spoils at most three runs of three characters: a phrase with fewer than
+        # half of its runs in the text cannot be within the cut-off, so skip the aligner.
+        if len(text) < len(phrase) - 1 or len(runs & keys) * 2 < len(runs):
             continue
         found = fuzz.partial_ratio_alignment(phrase, text, score_cutoff=_FUZZY_CUTOFF)
         if found is not None:
@@ -178,10 +185,11 @@ def clause_bounds(text: str, position: int) -> tuple[int, int]:
 
 
 def _negated(text: str, span: tuple[int, int], negations: list[tuple[int, int]]) -> bool:
-    """Tell whether a negation ends just before span, inside the same clause."""
+    """Tell whether a negation ends just before span, with no punctuation between."""
     for _neg_start, neg_end in negations:
         gap = text[neg_end : span[0]]
-        if neg_end <= span[0] and len(gap) <= _NEGATION_WINDOW and not _CLAUSE_BREAKS & set(gap):
+        # Spaces may separate an English negation from its verb ("no hitting").
+        if neg_end <= span[0] and len(gap) <= _NEGATION_WINDOW and not _PUNCTUATION & set(gap):
             return True
     return False
 
@@ -198,10 +206,11 @@ def _in_past(span: tuple[int, int], past: list[tuple[int, int]], now: list[tuple
 def scan(text: str, keys: Iterable[str] | None = None) -> dict[str, Cue]:
     """Return the cue groups found in normalised text with their negation and past state."""
     lex = lexicon()
-    hits = raw_hits(text, keys)
+    runs = keys if isinstance(keys, (set, frozenset)) else set(keys or ()) or keys_of(text)
+    hits = raw_hits(text, runs)
     for group in lex.groups.values():
         if group.fuzzy and group.name not in hits:
-            spans = _fuzzy_spans(text, group)
+            spans = _fuzzy_spans(text, group, runs)
             if spans:
                 hits[group.name] = spans
     marks = {name: _excluded(text, lex.groups[name], hits.get(name, []))
@@ -219,8 +228,11 @@ def _cue_state(text: str, group: Group, spans: list[tuple[int, int]],
     """Classify the occurrences of one group as active, negated or past."""
     first = min(start for start, _ in spans)
     if not group.scoped:
-        return Cue(active=True, negated=False, past=False, first=first)
+        starts = tuple(sorted(start for start, _ in spans))
+        return Cue(active=True, negated=False, past=False, first=first, starts=starts)
     negs = [_negated(text, s, marks.get("negation", [])) for s in spans]
     pasts = [_in_past(s, marks.get("past", []), marks.get("now", []), text) for s in spans]
-    active = any(not n and not p for n, p in zip(negs, pasts, strict=True))
-    return Cue(active=active, negated=any(negs), past=any(pasts), first=first)
+    states = list(zip(spans, negs, pasts, strict=True))
+    starts = tuple(sorted(span[0] for span, n, p in states if not n and not p))
+    return Cue(active=bool(starts), negated=any(negs), past=any(pasts), first=first,
+               starts=starts)

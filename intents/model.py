@@ -1,8 +1,10 @@
-"""A multinomial naive Bayes classifier over sparse feature counts, in plain Python."""
+"""Linear classifiers (naive Bayes, logistic regression) over sparse features, in plain Python."""
 
 from __future__ import annotations
 
+import json
 import math
+import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -13,13 +15,16 @@ TOKEN_MARKS = ("@", "#")
 
 
 @dataclass(frozen=True)
-class NaiveBayes:
-    """Per-feature log-likelihood rows (one float per label) and log priors."""
+class LinearModel:
+    """Per-feature weight rows (one float per label, ready to sum) and per-label biases."""
 
     labels: tuple[str, ...]
     priors: tuple[float, ...]
     weights: dict[str, tuple[float, ...]]
     temperature: float
+    # Naive Bayes grows overconfident with every feature, so its temperature grows with
+    # the evidence; logistic regression's probabilities are used as they are.
+    evidence_scaled: bool = True
 
     def scores(self, sample: Sample) -> tuple[list[float], int]:
         """Return the log score of each label and how many known features were used."""
@@ -35,8 +40,12 @@ class NaiveBayes:
     def predict(self, sample: Sample) -> list[tuple[str, float]]:
         """Return (label, probability) pairs, most probable first."""
         scores, used = self.scores(sample)
-        return sorted(zip(self.labels, softmax(scores, self.temperature * math.sqrt(used + 1)), strict=True),
-                      key=lambda pair: -pair[1])
+        probs = softmax(scores, self.effective_temperature(used))
+        return sorted(zip(self.labels, probs, strict=True), key=lambda pair: -pair[1])
+
+    def effective_temperature(self, used: float) -> float:
+        """Return the softmax temperature for a message with `used` known features."""
+        return self.temperature * math.sqrt(used + 1) if self.evidence_scaled else self.temperature
 
 
 def softmax(scores: Sequence[float], temperature: float) -> list[float]:
@@ -47,9 +56,17 @@ def softmax(scores: Sequence[float], temperature: float) -> list[float]:
     return [e / total for e in exps]
 
 
-def fit(samples: Iterable[tuple[Sample, str]], *, alpha: float = 0.3, min_count: int = 2,
-        uniform_prior: float = 0.5, temperature: float = 1.0, token_weight: int = 4,
-        labels: Sequence[str] | None = None) -> NaiveBayes:
+def fit(samples: Iterable[tuple[Sample, str]], method: str = "naive_bayes",
+        **settings: float) -> LinearModel:
+    """Train the model named by method ("naive_bayes" or "logistic") with its settings."""
+    if method == "logistic":
+        return fit_logistic(samples, **settings)  # type: ignore[arg-type]
+    return fit_naive_bayes(samples, **settings)  # type: ignore[arg-type]
+
+
+def fit_naive_bayes(samples: Iterable[tuple[Sample, str]], *, alpha: float = 0.3,
+                    min_count: int = 2, uniform_prior: float = 0.5, temperature: float = 1.0,
+                    token_weight: int = 4, labels: Sequence[str] | None = None) -> LinearModel:
     """Train naive Bayes; rare features are dropped, priors are pulled towards uniform."""
     counts: dict[str, dict[str, int]] = {}
     docs: dict[str, int] = {}
@@ -69,12 +86,86 @@ def fit(samples: Iterable[tuple[Sample, str]], *, alpha: float = 0.3, min_count:
     token_names = {t for per_label in counts.values() for t in per_label if t[:1] in TOKEN_MARKS}
     for token in token_names & weights.keys():
         weights[token] = tuple(token_weight * w for w in weights[token])
-    return NaiveBayes(
+    return LinearModel(
         labels=names,
         priors=_priors(names, docs, uniform_prior),
         weights=weights,
         temperature=temperature,
     )
+
+
+def fit_logistic(samples: Iterable[tuple[Sample, str]], *, gram_weight: float = 0.3,
+                 token_weight: float = 0.7, epochs: int = 10, learning_rate: float = 0.3,
+                 min_count: int = 2, temperature: float = 1.0, seed: int = 1) -> LinearModel:
+    """Train multinomial logistic regression by SGD (deterministic for a given seed).
+
+    n-grams enter with value gram_weight and cue tokens with token_weight; few epochs with a
+    decaying step keep the weights small, which is the only regularisation.
+    """
+    raw = list(samples)
+    names = tuple(sorted({label for _, label in raw}))
+    keep = _frequent(raw, min_count)
+    index = {name: i for i, name in enumerate(names)}
+    # Features in sorted order: float sums then do not depend on set order (hash seed),
+    # so the same data always gives the same model file.
+    data = [(((tuple(sorted(keep & grams)), gram_weight),
+              (tuple(sorted(keep.intersection(tokens))), token_weight)), index[label])
+            for (grams, tokens), label in raw]
+    rows: dict[str, list[float]] = {}
+    bias = [0.0] * len(names)
+    order = random.Random(seed)
+    for epoch in range(epochs):
+        order.shuffle(data)
+        step = learning_rate / (1 + epoch)
+        for parts, gold in data:
+            grad = _gradient(rows, bias, parts, gold)
+            _update(rows, bias, parts, grad, step, len(names))
+    weights = {f: tuple(w * (token_weight if f[:1] in TOKEN_MARKS else gram_weight) for w in row)
+               for f, row in sorted(rows.items())}
+    return LinearModel(labels=names, priors=tuple(bias), weights=weights, temperature=temperature,
+                       evidence_scaled=False)
+
+
+def _frequent(data: list[tuple[Sample, str]], min_count: int) -> frozenset[str]:
+    """Return the features seen in at least min_count training messages."""
+    seen: dict[str, int] = {}
+    for (grams, tokens), _ in data:
+        for feat in grams | set(tokens):
+            seen[feat] = seen.get(feat, 0) + 1
+    return frozenset(f for f, c in seen.items() if c >= min_count)
+
+
+def _gradient(rows: dict[str, list[float]], bias: list[float],
+              parts: tuple[tuple[tuple[str, ...], float], ...], gold: int) -> list[float]:
+    """Return softmax(scores) minus the one-hot gold label."""
+    scores = list(bias)
+    for feats, value in parts:
+        known = [rows[f] for f in feats if f in rows]
+        if known:
+            for label, column in enumerate(zip(*known, strict=True)):
+                scores[label] += value * sum(column)
+    top = max(scores)
+    exps = [math.exp(s - top) for s in scores]
+    total = sum(exps)
+    grad = [e / total for e in exps]
+    grad[gold] -= 1.0
+    return grad
+
+
+def _update(rows: dict[str, list[float]], bias: list[float],
+            parts: tuple[tuple[tuple[str, ...], float], ...], grad: list[float],
+            step: float, size: int) -> None:
+    """Apply one SGD step, touching only labels with a non-negligible gradient."""
+    active = [(label, g) for label, g in enumerate(grad) if abs(g) > 1e-3]
+    for label, g in active:
+        bias[label] -= step * g
+    for feats, value in parts:
+        for feat in feats:
+            row = rows.get(feat)
+            if row is None:
+                row = rows[feat] = [0.0] * size
+            for label, g in active:
+                row[label] -= step * value * g
 
 
 def _vocabulary(counts: dict[str, dict[str, int]], min_count: int) -> list[str]:
@@ -110,7 +201,10 @@ def _weights(names: Sequence[str], counts: dict[str, dict[str, int]], totals: di
 # fixed-point lane per label, so summing a message's features is one C-level sum() of
 # integers instead of a Python loop per label (no NumPy needed; >2,000 messages/s).
 _SCALE = 1000.0
-_LANE = 40
+# 32-bit lanes: a feature adds at most ~2e5 to a lane and a message has at most a few
+# thousand features, so sums stay far below 2**32 and never spill into the next lane.
+_LANE = 32
+_LANE_BYTES = _LANE // 8
 _MASK = (1 << _LANE) - 1
 
 
@@ -118,7 +212,7 @@ def _pack(values: Sequence[float]) -> int:
     """Pack non-positive log weights into one integer, lane i holding -value * _SCALE."""
     packed = 0
     for lane, value in enumerate(values):
-        packed |= round(-value * _SCALE) << (lane * _LANE)
+        packed |= max(0, round(-value * _SCALE)) << (lane * _LANE)
     return packed
 
 
@@ -131,36 +225,87 @@ def _unpack(packed: int, lanes: int) -> list[float]:
 class Joint:
     """Several naive Bayes models scored in one pass over a shared, packed weight table."""
 
-    models: tuple[NaiveBayes, ...]
+    models: tuple[LinearModel, ...]
     weights: dict[str, int]
     token_weight: int = 1
 
-    def predict(self, sample: Sample) -> list[list[tuple[str, float]]]:
-        """Return each model's (label, probability) pairs, most probable first."""
+    def predict(self, sample: Sample, gram_weight: float = 1.0) -> list[list[tuple[str, float]]]:
+        """Return each model's (label, probability) pairs, most probable first.
+
+        gram_weight scales the n-gram evidence against the cue tokens (below 1 for text the
+        n-grams know little about, such as English).
+        """
         grams, tokens = sample
         weights = self.weights
-        known = list(map(weights.__getitem__, filter(weights.__contains__, grams)))
+        # One C-level dict lookup per n-gram; unknown ones give None and are dropped (a row
+        # that is exactly 0 would add nothing anyway).
+        known = list(filter(None, map(weights.get, grams)))
         boost = [weights[t] for t in tokens if t in weights]
-        totals = _unpack(sum(known) + sum(boost), sum(len(nb.labels) for nb in self.models))
+        lanes = sum(len(nb.labels) for nb in self.models)
+        if gram_weight == 1.0:
+            totals = _unpack(sum(known) + sum(boost), lanes)
+        else:
+            totals = [gram_weight * g + t for g, t in
+                      zip(_unpack(sum(known), lanes), _unpack(sum(boost), lanes), strict=True)]
         # The temperature grows with the evidence, as naive Bayes is overconfident.
-        used = len(known) + self.token_weight * len(boost)
+        used = gram_weight * len(known) + self.token_weight * len(boost)
         results: list[list[tuple[str, float]]] = []
         start = 0
         for nb in self.models:
             end = start + len(nb.labels)
             scores = [p + s for p, s in zip(nb.priors, totals[start:end], strict=True)]
-            probs = softmax(scores, nb.temperature * math.sqrt(used + 1))
+            probs = softmax(scores, nb.effective_temperature(used))
             results.append(sorted(zip(nb.labels, probs, strict=True), key=lambda pair: -pair[1]))
             start = end
         return results
 
 
-def join(models: Sequence[NaiveBayes]) -> Joint:
+def join(models: Sequence[LinearModel]) -> Joint:
     """Merge models into one packed table; a feature unknown to a model adds 0 to its labels."""
     vocab = set().union(*(nb.weights for nb in models))
-    zeros = [(0.0,) * len(nb.labels) for nb in models]
-    weights = {
-        feat: _pack(sum((nb.weights.get(feat, z) for nb, z in zip(models, zeros, strict=True)), ()))
-        for feat in vocab
-    }
+    # Lanes hold non-negative numbers, so each model's rows are shifted down by its largest
+    # weight; the same shift on every label of a model changes no probability.
+    shifts = [max([0.0] + [w for row in nb.weights.values() for w in row]) for nb in models]
+    fills = [(0.0,) * len(nb.labels) for nb in models]
+    weights = {}
+    for feat in vocab:
+        row: tuple[float, ...] = ()
+        for nb, shift, fill in zip(models, shifts, fills, strict=True):
+            row += tuple(w - shift for w in nb.weights.get(feat, fill))
+        weights[feat] = _pack(row)
     return Joint(models=tuple(models), weights=weights)
+
+
+def dump(joint: Joint) -> bytes:
+    """Serialise a joint model: a JSON header, feature names, then fixed-width lane bytes."""
+    names = sorted(joint.weights)
+    width = _LANE_BYTES * sum(len(nb.labels) for nb in joint.models)
+    header = {
+        "lane_bits": _LANE,
+        "scale": _SCALE,
+        "models": [{"labels": nb.labels, "priors": nb.priors, "temperature": nb.temperature,
+                    "evidence_scaled": nb.evidence_scaled} for nb in joint.models],
+        "names": names,
+    }
+    blob = b"".join(joint.weights[n].to_bytes(width, "little") for n in names)
+    return json.dumps(header, ensure_ascii=False).encode("utf-8") + b"\n" + blob
+
+
+def load(data: bytes) -> Joint:
+    """Read a joint model written by dump."""
+    head, _, blob = data.partition(b"\n")
+    header = json.loads(head)
+    if header["lane_bits"] != _LANE or header["scale"] != _SCALE:
+        raise ValueError("model file written with another lane layout")
+    models = tuple(LinearModel(labels=tuple(m["labels"]), priors=tuple(m["priors"]), weights={},
+                               temperature=float(m["temperature"]),
+                               evidence_scaled=bool(m["evidence_scaled"]))
+                   for m in header["models"])
+    width = _LANE_BYTES * sum(len(nb.labels) for nb in models)
+    names = header["names"]
+    if len(blob) != width * len(names):
+        raise ValueError("model file is truncated")
+    from_bytes = int.from_bytes
+    weights = {name: from_bytes(blob[i * width : (i + 1) * width], "little")
+               for i, name in enumerate(names)}
+    return Joint(models=models, weights=weights)

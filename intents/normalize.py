@@ -23,14 +23,8 @@ def _translation_table() -> dict[int, str | None]:
 
 
 _TABLE = _translation_table()
-# Thai vowels, tone marks and mai yamok are never legitimately doubled; leading vowels
-# (เ แ โ ใ ไ) are left alone because "เเ" is a typing of "แ" fixed by normalize.yaml.
-_THAI_MARK_RUN = re.compile(r"([\u0e30-\u0e3a\u0e45-\u0e4e])\1+")
-# Laughter "55555" becomes "555"; other digit runs (amounts, case numbers) stay.
-_LAUGH_RUN = re.compile(r"5{4,}")
-_LATIN_RUN = re.compile(r"([a-z])\1{2,}")
-# Any other character typed three or more times in a row ("ยยย", "!!!", "😭😭😭").
-_OTHER_RUN = re.compile(r"([^\W\d_a-z]|[^\w\s])\1{2,}")
+# Any character typed twice or more in a row; _squeeze_run decides what it becomes.
+_RUN = re.compile(r"(.)\1+", re.DOTALL)
 _SPACES = re.compile(r"\s+")
 
 
@@ -59,10 +53,22 @@ def clean_unicode(text: str) -> str:
 
 def squeeze_repeats(text: str) -> str:
     """Collapse characters repeated for emphasis ("ค่าาาา", "helpppp", "5555")."""
-    text = _THAI_MARK_RUN.sub(r"\1", text)
-    text = _LAUGH_RUN.sub("555", text)
-    text = _LATIN_RUN.sub(r"\1\1", text)
-    return _OTHER_RUN.sub(r"\1", text)
+    return _RUN.sub(_squeeze_run, text)
+
+
+def _squeeze_run(match: re.Match[str]) -> str:
+    """Return what one run of a repeated character becomes."""
+    run, ch = match.group(0), match.group(1)
+    if "\u0e30" <= ch <= "\u0e3a" or "\u0e45" <= ch <= "\u0e4e":
+        # Thai vowels, tone marks and mai yamok are never legitimately doubled; leading
+        # vowels (เ แ …) are left alone because "เเ" is a typing of "แ" (normalize.yaml).
+        return ch
+    if ch.isdigit():
+        # Laughter "55555" becomes "555"; other digit runs (amounts, case numbers) stay.
+        return "555" if ch == "5" and len(run) >= 4 else run
+    if len(run) < 3:
+        return run
+    return ch * 2 if "a" <= ch <= "z" else ch
 
 
 def normalize(text: str) -> str:

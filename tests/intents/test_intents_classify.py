@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import random
 
 import pytest
 
@@ -193,3 +194,71 @@ def test_subject_and_age_group(text: str, subject: str, age_group: str | None) -
 )
 def test_foreign_scripts_are_recognised_in_the_result(text: str, language: str) -> None:
     assert classify(text).language == language
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "อยากตายจังเลยวันนี้ การบ้านเยอะมาก 555 ล้อเล่นนะ",
+        "เมื่อวานแฟนตบหน้าหนู ตอนนี้หนีมาอยู่บ้านพ่อแม่แล้ว ปลอดภัยแล้วค่ะ อยากปรึกษาเรื่องแจ้งความ",
+    ],
+)
+def test_joke_or_safe_now_is_asked_not_declared(text: str) -> None:
+    result = classify(text)
+    assert result.urgency != "emergency"
+    assert result.emergency_uncertain
+
+
+def test_denied_self_harm_is_not_a_suicide_case() -> None:
+    result = classify("ไม่ได้คิดจะฆ่าตัวตายนะคะ แค่เครียดเรื่องหนี้นอกระบบ อยากได้คนช่วยเจรจา")
+    assert result.topic != "suicide_risk"
+    assert result.urgency != "emergency"
+
+
+@pytest.mark.parametrize(
+    ("text", "not_topic"),
+    [
+        # "หย่า" (divorce) contains "ย่า" (grandmother): no elderly case
+        ("อยากสอบถามเรื่องสิทธิ์การหย่าและค่าเลี้ยงดูลูกค่ะ", "elderly_care"),
+        # "สามีด่า" contains "มีด" (knife): no weapon, no emergency
+        ("สามีด่าทุกวันแต่ไม่เคยทำร้าย อยากปรึกษาเรื่องครอบครัว", "suicide_risk"),
+    ],
+)
+def test_thai_substring_traps(text: str, not_topic: str) -> None:
+    result = classify(text)
+    assert result.topic != not_topic
+    assert result.urgency != "emergency"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "บ้านอยู่ ม.3 ต.หนองแวง อยากขอเบี้ยคนพิการให้พ่อที่อายุ 55 ค่ะ",  # ม.3 is a village number
+        "ตื่นตีห้าไปขายของทุกวัน รายได้ไม่พอ ขอเงินช่วยเหลือค่ะ",  # ตีห้า is 5 a.m.
+    ],
+)
+def test_addresses_and_times_are_not_children_or_violence(text: str) -> None:
+    result = classify(text)
+    assert result.topic not in {"child_protection", "domestic_violence"}
+    assert result.urgency != "emergency"
+
+
+def test_random_unicode_never_raises() -> None:
+    rng = random.Random(1300)
+    alphabet = [chr(c) for c in range(0x20, 0x250)] + [chr(c) for c in range(0xE00, 0xEFF)] + [
+        chr(c) for c in range(0x1000, 0x10A0)] + ["\u200b", "\n", "\t", "😭", "🙏", "\x00", "\ufeff"]
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 120)))
+        result = classify(text)
+        assert result.kind in KINDS and result.topic in TOPICS
+
+
+def test_an_internal_error_still_answers_and_asks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import intents.classifier as classifier
+
+    def broken(text: str) -> None:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(classifier, "analyse", broken)
+    result = classify("ผัวตีหนูอยู่ตอนนี้")
+    assert result.emergency_uncertain and result.confidence == 0.0

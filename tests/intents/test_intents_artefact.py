@@ -1,0 +1,63 @@
+"""The shipped model file: rebuilt from the data, fresh, and equal to training at import."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from intents import artefact, model
+from intents.classifier import Models, analyse, train
+from intents.resources import training_rows
+
+TEXTS = ["อยากตาย", "ขอเบี้ยคนพิการให้ลูกค่ะ", "สวัสดีค่ะ", "my husband hits me right now"]
+
+
+def test_shipped_model_matches_the_training_data() -> None:
+    # Fails when a data file changed without `python -m intents train` being run.
+    assert artefact.stored_fingerprint() == artefact.fingerprint()
+
+
+def test_dump_and_load_give_the_same_predictions(tmp_path: Path) -> None:
+    rows = [r for r in training_rows() if r["kind"] != "problem"][:60] + [
+        r for r in training_rows() if r["kind"] == "problem"][:60]
+    trained = train(rows)
+    loaded = Models(joint=model.load(model.dump(trained.joint)))
+    for text in TEXTS:
+        sample = analyse(text).feats
+        assert trained.predict(sample) == loaded.predict(sample)
+
+
+def test_a_stale_file_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "model.bin.gz"
+    path.write_bytes(gzip.compress(b"not-the-fingerprint\n{}"))
+    assert artefact.load_if_fresh(path) is None
+
+
+def test_a_broken_file_is_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "model.bin.gz"
+    path.write_bytes(b"garbage")
+    assert artefact.load_if_fresh(path) is None
+
+
+_DIGEST = """
+import hashlib
+from intents import model
+from intents.classifier import train
+from intents.resources import training_rows
+rows = training_rows()[::12]
+print(hashlib.sha256(model.dump(train(rows).joint)).hexdigest())
+"""
+
+
+def test_training_is_deterministic_whatever_the_hash_seed() -> None:
+    root = Path(__file__).resolve().parents[2]
+    digests = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", _DIGEST], cwd=root, env=env, text=True,
+                              capture_output=True, timeout=120, check=True)
+        digests.add(done.stdout.strip())
+    assert len(digests) == 1
