@@ -847,7 +847,9 @@ def is_cancel(given: Input) -> bool:
 def is_expired(turn: Turn) -> bool:
     """True when a conversation under way has been idle past the limit."""
     idle = timedelta(minutes=turn.settings.conversation_idle_minutes)
-    return turn.conv.state != IDLE and turn.conv.updated_at < turn.now - idle
+    # Measured from when the citizen wrote, not from when a (possibly busy) worker got to it.
+    written = min(turn.sent_at or turn.now, turn.now)
+    return turn.conv.state != IDLE and turn.conv.updated_at < written - idle
 
 
 def handle(turn: Turn, given: Input) -> None:

@@ -101,7 +101,7 @@ def _touch_user(ctx: Ctx, following: bool | None = None) -> LineUser | None:
 def run_turn(ctx: Ctx, given: Input) -> None:
     """Hand one citizen input to the conversation and queue its answer."""
     conv = conversation_for(ctx.session, ctx.chat_id)
-    turn = Turn(ctx.session, ctx.settings, conv, ctx.chat_id, ctx.now)
+    turn = Turn(ctx.session, ctx.settings, conv, ctx.chat_id, ctx.now, sent_at=ctx.received_at)
     flow.handle(turn, given)
     ctx.reply(turn.replies, conv.case_id)
 

@@ -40,6 +40,7 @@ class Turn:
     user_id: str
     now: datetime
     replies: list[dict[str, Any]] = field(default_factory=list)
+    sent_at: datetime | None = None  # when LINE sent the input (None: now)
 
     @property
     def lang(self) -> str:

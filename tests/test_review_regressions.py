@@ -229,3 +229,22 @@ def test_photo_from_a_cancelled_conversation_is_deleted_not_kept(citizen, db):
     citizen.say("ยกเลิก")
     db.expire_all()
     assert db.scalars(select(Attachment).where(Attachment.line_user_id == citizen.user_id)).all() == []
+
+
+def test_an_answer_written_in_time_is_not_expired_by_a_worker_backlog(webhook, line, runtime, worker):
+    from models import Conversation
+
+    user = ev.random_user_id()
+    webhook.send([ev.text(user, "ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง", line.issue_reply_token(user))])
+    worker.run_until_idle()
+    now = utcnow()
+    with runtime.transaction() as s:  # the question was asked 40 minutes ago...
+        s.execute(update(Conversation).where(Conversation.chat_id == user)
+                  .values(updated_at=now - timedelta(minutes=40)))
+    # ...the citizen answered 10 minutes after it, and the worker only gets to it now.
+    written = int((now - timedelta(minutes=30)).timestamp() * 1000)
+    webhook.send([ev.text(user, "ยกเลิก", line.issue_reply_token(user), timestamp=written)])
+    worker.process_events()
+    worker.send_outbox()
+    texts = line.texts_to(user)
+    assert "ยกเลิกแล้ว" in texts[-1] and not any("หมดเวลา" in t for t in texts)
