@@ -442,3 +442,27 @@ def test_photo_sent_during_a_question_is_kept_and_the_question_asked_again(citiz
     assert "แชร์ตำแหน่ง" in citizen.labels()
     citizen.send_image()
     assert "ได้รับไฟล์" in citizen.text() and "แชร์ตำแหน่ง" in citizen.labels()
+
+
+@pytest.mark.parametrize("field,button,answer,check", [
+    ("place", "สถานที่", "จังหวัดขอนแก่น", lambda case: case.center_id == "PSO-40"),
+    ("subject", "ผู้ขอความช่วยเหลือ", None, lambda case: case.subject == "self"),
+    ("topic", "เรื่อง", None, lambda case: case.topic == "homeless"),
+])
+def test_each_answer_can_be_corrected_from_the_summary(citizen, db, field, button, answer, check):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    for _ in range(10):
+        if "ยืนยัน" in citizen.labels():
+            break
+        answer_questions(citizen, topic="hardship", max_steps=1)
+    citizen.tap("แก้ไข")
+    citizen.tap(button)
+    if field == "place":
+        citizen.say(answer)
+    elif field == "subject":
+        citizen.tap("ตัวฉันเอง")
+    else:
+        citizen.tap(topic_label("homeless"))
+    assert "ยืนยัน" in citizen.labels()  # straight back to the summary
+    citizen.tap("ยืนยัน")
+    assert check(latest_case(db, citizen.user_id))
