@@ -24,9 +24,11 @@ MAX_CHARS = 3000  # longer messages are cut: the opening says what the matter is
 MAX_ALTERNATIVES = 3
 LATIN_GRAM_WEIGHT = 0.5
 NONE = "none"
+FALLBACK_TOPIC = "hardship"  # topic of the result when classification fails (see fallback)
 _KEEP_KIND_IF_SURE = frozenset({"complaint", "follow_up"})
 _KIND_SURE = 0.85
 _SUICIDE_FLOOR = 0.02
+_ALWAYS_SURE = 0.5  # topic confidence that makes suicide_risk / trafficking an emergency with no cue
 
 
 @dataclass(frozen=True)
@@ -162,8 +164,18 @@ def classify_with(models: Models, text: str) -> Classification:
     except Exception as error:  # noqa: BLE001 - the conversation must always get an answer
         # Only the error type is logged: message text never goes to logs.
         _LOG.error("intents: classification failed (%s); asking the citizen", type(error).__name__)
-        return Classification("problem", NONE, "normal", None, 0.0, 0.0, (), True,
-                              "other", None, None)
+        return fallback()
+
+
+def fallback() -> Classification:
+    """Result when classification fails internally.
+
+    A problem always carries a topic, so the fallback is a problem about hardship (the
+    general welfare topic, routed to DSDW), urgency normal, with emergency_uncertain set so
+    that the conversation asks once whether anyone is in danger.
+    """
+    return Classification("problem", FALLBACK_TOPIC, "normal", department(FALLBACK_TOPIC), 0.0,
+                          0.0, (), True, "other", None, None)
 
 
 def _classify(models: Models, text: str) -> Classification:
@@ -176,7 +188,7 @@ def _classify(models: Models, text: str) -> Classification:
     preds = models.predict(info.feats, _gram_weight(info.text))
     kind, kind_conf = _kind(preds, info, signals)
     topic, confidence, alternatives = _topic(preds, info, kind, kind_conf)
-    urgency, uncertain = _urgency(preds, kind, topic, signals)
+    urgency, uncertain = _urgency(preds, kind, topic, confidence, signals)
     return Classification(
         kind=kind, topic=topic, urgency=urgency, department=department(topic),
         confidence=confidence, kind_confidence=kind_conf, alternatives=alternatives,
@@ -227,8 +239,27 @@ def _topic(preds: Predictions, info: Analysis, kind: str,
         ranked = _renormalised([(t, p) for t, p in ranked if t != NONE])
     probs = dict(ranked)
     topic = _override(ranked[0][0], info, probs)
+    if _weak_always_topic(topic, info, probs, preds):
+        # "ต.แม่เหียะ อ.เมือง", "ไม่ ยังปลอดภัย": a guess with no cue behind it and an urgency
+        # model that sees no danger is not a crisis topic; the next most likely topic is.
+        topic = next((t for t, _ in ranked if t not in _ALWAYS_CUES and t != NONE), topic)
     others = tuple((t, p) for t, p in ranked if t != topic)[:MAX_ALTERNATIVES]
     return topic, probs.get(topic, ranked[0][1]), others
+
+
+# Crisis topics and the cue groups that count as evidence for them.
+_ALWAYS_CUES = {"suicide_risk": ("self_harm", "suicide_words"),
+                "trafficking": ("trafficking", "confinement")}
+
+
+def _weak_always_topic(topic: str, info: Analysis, probs: dict[str, float],
+                       preds: Predictions) -> bool:
+    """Tell whether a crisis topic is only a weak guess: no cue, low confidence, calm urgency."""
+    cues = _ALWAYS_CUES.get(topic)
+    if cues is None or any(name in info.cues for name in cues):
+        return False
+    p_emergency = dict(preds.urgency).get("emergency", 0.0)
+    return max(probs.get(topic, 0.0), p_emergency) < _ALWAYS_SURE
 
 
 def _renormalised(ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
@@ -283,7 +314,7 @@ def _text_age_groups(info: Analysis) -> set[str]:
     return groups
 
 
-def _urgency(preds: Predictions, kind: str, topic: str,
+def _urgency(preds: Predictions, kind: str, topic: str, confidence: float,
              signals: UrgencyCues) -> tuple[str, bool]:
     """Decide urgency and whether to ask once because it might be an emergency."""
     always = set(_topics().get("always_emergency_topics") or ())
@@ -293,14 +324,20 @@ def _urgency(preds: Predictions, kind: str, topic: str,
         return "emergency", False
     if topic in always:
         # Always an emergency (taxonomy.md §3), unless the message says the danger is over
-        # or that it was a joke: then the service asks once.
-        if not signals.safe:
+        # or that it was a joke, or the topic is only a weak guess with no cue behind it
+        # (an address, "ไม่ ยังปลอดภัย"): then the service asks once.
+        p_emergency = dict(preds.urgency).get("emergency", 0.0)
+        if not signals.safe and (signals.uncertain or max(confidence, p_emergency) >= _ALWAYS_SURE):
             return "emergency", False
         return ("high" if signals.high else "normal"), True
     p_emergency = dict(preds.urgency).get("emergency", 0.0)
     table = rules()
     if p_emergency >= table.emergency_probability and signals.uncertain and not signals.vetoed:
-        # The learned model decides only where the rules found some danger cue.
+        # The learned model decides where the rules found some danger cue ...
+        return "emergency", False
+    if p_emergency >= table.model_alone_probability and not (signals.vetoed or signals.safe):
+        # ... and, when it is very sure, where the cue lists have no phrase for the danger
+        # (new wording, English, romanised Thai), unless the message says it is over.
         return "emergency", False
     uncertain = signals.vetoed or signals.uncertain or p_emergency >= table.uncertain_probability
     return ("high" if signals.high else "normal"), uncertain

@@ -194,10 +194,25 @@ def _negated(text: str, span: tuple[int, int], negations: list[tuple[int, int]])
     return False
 
 
+def latin_clause_bounds(text: str, position: int) -> tuple[int, int]:
+    """Return the clause around position in Latin-script text: spaces separate words there,
+    so only punctuation ends a clause ("years ago my father hit me, now I am safe")."""
+    start = position
+    while start > 0 and text[start - 1] not in _PUNCTUATION:
+        start -= 1
+    end = position
+    while end < len(text) and text[end] not in _PUNCTUATION:
+        end += 1
+    return start, end
+
+
 def _in_past(span: tuple[int, int], past: list[tuple[int, int]], now: list[tuple[int, int]],
              text: str) -> bool:
     """Tell whether span shares its clause with a past marker and no present marker."""
-    lo, hi = clause_bounds(text, span[0])
+    if _is_word_char(text[span[0]]):
+        lo, hi = latin_clause_bounds(text, span[0])
+    else:
+        lo, hi = clause_bounds(text, span[0])
     if any(lo <= n[0] < hi for n in now):
         return False
     return any(lo <= p[0] < hi for p in past)

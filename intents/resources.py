@@ -11,7 +11,7 @@ import yaml
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 # Files the shipped model learns from; heldout.jsonl is never among them.
-TRAINING_FILES = ("seed.jsonl", "train.jsonl", "dev_shared.jsonl")
+TRAINING_FILES = ("seed.jsonl", "train.jsonl", "train_extra.jsonl", "dev_shared.jsonl")
 HELDOUT_FILE = "heldout.jsonl"
 
 

@@ -38,6 +38,7 @@ class UrgencyRules:
     joke_veto: tuple[str, ...]
     emergency_probability: float
     uncertain_probability: float
+    model_alone_probability: float
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ def rules() -> UrgencyRules:
         joke_veto=tuple(str(g) for g in data.get("joke_veto") or ()),
         emergency_probability=float(data.get("emergency_probability", 0.8)),
         uncertain_probability=float(data.get("uncertain_probability", 0.35)),
+        model_alone_probability=float(data.get("model_alone_probability", 1.01)),
     )
 
 

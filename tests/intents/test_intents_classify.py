@@ -262,3 +262,56 @@ def test_an_internal_error_still_answers_and_asks(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(classifier, "analyse", broken)
     result = classify("ผัวตีหนูอยู่ตอนนี้")
     assert result.emergency_uncertain and result.confidence == 0.0
+
+
+def test_internal_failure_falls_back_to_a_problem_with_a_topic_and_asks_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from intents import classifier
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(classifier, "_classify", broken)
+    result = classifier.classify("ช่วยด้วย")
+    assert result.kind == "problem" and result.topic == "hardship"
+    assert result.department == "DSDW" and result.urgency == "normal"
+    assert result.emergency_uncertain
+    json.dumps(result.to_dict())
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my husband is hitting me right now please help",
+     "he has a knife and says he will kill us",
+     "my boss took my passport and won't let me go home",
+     "grandma fell and can't get up, she is alone",
+     "yak tai, mai yak yu laew",
+     "i swallowed a bottle of pills"],
+)
+def test_english_and_romanised_emergencies(text: str) -> None:
+    assert classify(text).urgency == "emergency"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["years ago my father abused me, I want counselling",
+     "I was hit by my ex husband last year, what are my rights?"],
+)
+def test_english_past_events_are_not_emergencies(text: str) -> None:
+    # In Latin script a past marker scopes its whole sentence, not just the next word.
+    assert classify(text).urgency != "emergency"
+
+
+def test_not_safe_is_not_a_safe_now_cue() -> None:
+    from intents.classifier import analyse
+
+    assert "safe_now" not in analyse("i am not safe now, he is coming back").cues
+    assert "safe_now" not in analyse("ตอนนี้ไม่ปลอดภัยแล้ว").cues
+    assert "safe_now" in analyse("we are safe now").cues
+
+
+@pytest.mark.parametrize("text", ["ต.แม่เหียะ อ.เมือง จ.เชียงใหม่", "ไม่ ยังปลอดภัย"])
+def test_a_weak_crisis_topic_guess_without_cues_is_not_a_crisis(text: str) -> None:
+    result = classify(text)
+    assert result.topic not in {"suicide_risk", "trafficking"}
+    assert result.urgency != "emergency"
