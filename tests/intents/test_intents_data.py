@@ -41,9 +41,10 @@ def test_topic_none_has_no_department() -> None:
     assert department("none") is None
 
 
-def test_heldout_lines_are_never_training_lines() -> None:
-    heldout = {row["text"] for row in read_jsonl(DATA_DIR / HELDOUT_FILE)}
-    assert not heldout & _training_texts()
+@pytest.mark.parametrize("name", [HELDOUT_FILE, "heldout_fresh.jsonl"])
+def test_heldout_lines_are_never_training_lines(name: str) -> None:
+    heldout = {row["text"] for row in read_jsonl(DATA_DIR / name)}
+    assert heldout and not heldout & _training_texts()
 
 
 def test_hard_case_sentences_are_not_training_lines() -> None:
