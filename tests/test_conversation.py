@@ -49,6 +49,15 @@ def answer_questions(citizen, topic: str | None = None, place: str = PLACE, phon
             return
 
 
+def answer_until(citizen, label: str, topic: str = "hardship", max_steps: int = 10) -> None:
+    """Answer the bot's questions one at a time until it offers the button `label`."""
+    for _ in range(max_steps):
+        if label in citizen.labels():
+            return
+        answer_questions(citizen, topic=topic, max_steps=1)
+    raise AssertionError(f"the bot never offered {label!r}")
+
+
 TOPIC_STORIES = [
     ("child_protection", "DCY", "ครูสังเกตว่านักเรียนอายุ 9 ขวบมีรอยช้ำตามแขนบ่อยๆ สงสัยว่าถูกทำร้ายที่บ้าน อยากให้เจ้าหน้าที่เข้าไปตรวจสอบ"),
     ("child_support", "DCY", "ลูกเพิ่งคลอดได้ 2 เดือน ครอบครัวรายได้น้อยมาก อยากให้ช่วยเรื่องเงินอุดหนุนเด็กแรกเกิดและนมลูกค่ะ"),
@@ -198,10 +207,7 @@ def test_cancel_works_at_any_step(citizen, db, how):
 
 def test_citizen_can_correct_an_answer_before_confirming(citizen, db):
     citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
-    for _ in range(10):
-        if "ยืนยัน" in citizen.labels():
-            break
-        answer_questions(citizen, topic="hardship", max_steps=1)
+    answer_until(citizen, "ยืนยัน", topic="hardship")
     citizen.tap("แก้ไข")
     citizen.tap("เบอร์โทร")
     citizen.say("02-123-4567")
@@ -222,10 +228,7 @@ def test_invalid_phone_is_asked_again_and_can_be_declined(citizen, db):
 
 def test_declining_consent_shares_nothing(citizen, db):
     citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
-    for _ in range(10):
-        if "ไม่ยินยอม" in citizen.labels():
-            break
-        answer_questions(citizen, topic="hardship", max_steps=1)
+    answer_until(citizen, "ไม่ยินยอม", topic="hardship")
     citizen.tap("ไม่ยินยอม")
     assert "1300" in citizen.text()
     assert latest_case(db, citizen.user_id) is None
@@ -414,10 +417,7 @@ def test_every_button_label_fits_lines_limit():
 def test_emergency_written_in_the_middle_of_questions_switches_to_the_emergency_path(citizen, db, line, at):
     citizen.say("ตาข้างบ้านเป็นอัมพาต ลูกหลานไม่มาดูแลเลย")
     stop_at = {"place": "แชร์ตำแหน่ง", "phone": "ไม่สะดวกให้เบอร์", "confirm": "ยืนยัน"}[at]
-    for _ in range(8):
-        if stop_at in citizen.labels():
-            break
-        answer_questions(citizen, topic="elderly_care", max_steps=1)
+    answer_until(citizen, stop_at, topic="elderly_care")
     first = citizen.say("ช่วยด้วย ตอนนี้ลูกชายเขาเมามาทุบตีตาอยู่ เลือดออกเต็มหัวเลย")
     assert first[0]["type"] == "template"
     case = latest_case(db, citizen.user_id)
@@ -451,10 +451,7 @@ def test_photo_sent_during_a_question_is_kept_and_the_question_asked_again(citiz
 ])
 def test_each_answer_can_be_corrected_from_the_summary(citizen, db, field, button, answer, check):
     citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
-    for _ in range(10):
-        if "ยืนยัน" in citizen.labels():
-            break
-        answer_questions(citizen, topic="hardship", max_steps=1)
+    answer_until(citizen, "ยืนยัน", topic="hardship")
     citizen.tap("แก้ไข")
     citizen.tap(button)
     if field == "place":
