@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,7 +10,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from linebot.v3 import WebhookParser
-from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.messaging import (
     ApiClient,
     Configuration,
@@ -27,58 +25,47 @@ from linebot.v3.webhooks import (
     PostbackEvent,
     TextMessageContent,
 )
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
 from simulator.app import create_app, parse_options
 from simulator.chat import CITIZENS
 from simulator.ids import random_group_id
 from simulator.platform import FakeLinePlatform
+from tests.simulator.conftest import Receiver
 
 SECRET = "sim-app-secret"
 TOKEN = "sim-app-token"
 CITIZEN = CITIZENS[0].user_id
 
 
-class Bot:
+class Bot(Receiver):
     """A stand-in bot: verifies the signature and, if asked, replies at once through the SDK."""
 
     def __init__(self, platform: FakeLinePlatform, answer: str | None = None) -> None:
-        self.parser = WebhookParser(SECRET)
         self.platform = platform
         self.answer = answer
-        self.events: list[Any] = []
-        self.raw: list[bytes] = []
-        self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/callback"
-        threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True).start()
+        super().__init__(SECRET)
 
-    def wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
-        """Verify, record and (optionally) reply."""
-        request = Request(environ)
-        raw = request.get_data()
-        try:
-            parsed = self.parser.parse(raw.decode("utf-8"), request.headers["X-Line-Signature"])
-        except (InvalidSignatureError, KeyError):
-            return Response("bad signature", 400)(environ, start_response)
-        self.raw.append(raw)
-        self.events.extend(parsed)
+    @property
+    def events(self) -> list[Any]:
+        """Every verified event, in arrival order."""
+        return [event for _, parsed in self.received for event in parsed]
+
+    @property
+    def raw(self) -> list[bytes]:
+        """Every verified body as received."""
+        return [body for body, _ in self.received]
+
+    def after(self, parsed: list[Any]) -> None:
+        """Reply to the first event when an answer is set."""
         token = getattr(parsed[0], "reply_token", None) if parsed else None
         if self.answer and token:
             self.reply(token)
-        return Response("OK")(environ, start_response)
 
     def reply(self, token: str) -> None:
         """Reply through the real SDK, pointed at the platform the simulator serves."""
         with ApiClient(Configuration(host=self.platform.url, access_token=TOKEN)) as client:
             request = ReplyMessageRequest(reply_token=token, messages=[TextMessage(text=self.answer)])
             MessagingApi(client).reply_message(request)
-
-    def close(self) -> None:
-        """Stop serving."""
-        self.server.shutdown()
-        self.server.server_close()
-
 
 @pytest.fixture
 def platform() -> Iterator[FakeLinePlatform]:

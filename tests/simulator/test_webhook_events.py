@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,12 +36,11 @@ from linebot.v3.webhooks import (
     UserSource,
     VideoMessageContent,
 )
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
 from simulator import events
 from simulator.ids import random_group_id
 from simulator.platform import FakeLinePlatform
+from tests.simulator.conftest import Receiver
 
 SECRET = "webhook-test-secret"
 USER = events.random_user_id()
@@ -154,34 +152,6 @@ def test_wrong_secret_fails_verification() -> None:
 def test_random_user_id_shape() -> None:
     user = events.random_user_id()
     assert len(user) == 33 and user[0] == "U" and int(user[1:], 16) >= 0
-
-
-class Receiver:
-    """A tiny webhook endpoint on 127.0.0.1 that verifies signatures like the bot."""
-
-    def __init__(self, secret: str, status: int = 200) -> None:
-        self.parser = WebhookParser(secret)
-        self.status = status
-        self.received: list[tuple[bytes, Any]] = []
-        self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/callback"
-        threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True).start()
-
-    def wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
-        """Verify and parse the webhook; 400 on a bad signature."""
-        request = Request(environ)
-        raw = request.get_data()
-        try:
-            parsed = self.parser.parse(raw.decode("utf-8"), request.headers.get("X-Line-Signature", ""))
-        except InvalidSignatureError:
-            return Response("bad signature", 400)(environ, start_response)
-        self.received.append((raw, parsed))
-        return Response("OK", self.status)(environ, start_response)
-
-    def close(self) -> None:
-        """Stop serving."""
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
