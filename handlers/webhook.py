@@ -35,7 +35,7 @@ def _parse(runtime: Runtime, body: str, signature: str) -> list[dict[str, Any]]:
         log.warning("webhook rejected: bad signature")
         abort(400, "invalid signature")
     except Exception as exc:  # malformed JSON or events the SDK's models reject
-        log.warning("webhook rejected: unparsable body (%s)", type(exc).__name__)
+        log.warning("webhook rejected: unparsable request (%s)", type(exc).__name__)
         abort(400, "malformed body")
     if not isinstance(events, list):
         abort(400, "malformed body")

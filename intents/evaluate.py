@@ -63,7 +63,7 @@ def _is_training_source(path: Path | str, shared: int, total: int) -> bool:
     resolved = Path(path).resolve()
     if any(resolved == (DATA_DIR / name).resolve() for name in TRAINING_FILES):
         return True
-    # A copy of a training file elsewhere (e.g. ../shared/data/intents_dev.jsonl).
+    # A copy of a training file kept elsewhere (e.g. the shared development set).
     return shared * 2 > total
 
 
