@@ -173,15 +173,20 @@ def _fuzzy_spans(text: str, group: Group, keys: set[str] | frozenset[str]) -> li
     return []
 
 
-def clause_bounds(text: str, position: int) -> tuple[int, int]:
-    """Return the start and end of the clause around position."""
+def _bounds(text: str, position: int, breaks: frozenset[str] | set[str]) -> tuple[int, int]:
+    """Return the start and end of the run around position that contains no break."""
     start = position
-    while start > 0 and text[start - 1] not in _CLAUSE_BREAKS:
+    while start > 0 and text[start - 1] not in breaks:
         start -= 1
     end = position
-    while end < len(text) and text[end] not in _CLAUSE_BREAKS:
+    while end < len(text) and text[end] not in breaks:
         end += 1
     return start, end
+
+
+def clause_bounds(text: str, position: int) -> tuple[int, int]:
+    """Return the start and end of the clause around position."""
+    return _bounds(text, position, _CLAUSE_BREAKS)
 
 
 def _negated(text: str, span: tuple[int, int], negations: list[tuple[int, int]]) -> bool:
@@ -197,13 +202,7 @@ def _negated(text: str, span: tuple[int, int], negations: list[tuple[int, int]])
 def latin_clause_bounds(text: str, position: int) -> tuple[int, int]:
     """Return the clause around position in Latin-script text: spaces separate words there,
     so only punctuation ends a clause ("years ago my father hit me, now I am safe")."""
-    start = position
-    while start > 0 and text[start - 1] not in _PUNCTUATION:
-        start -= 1
-    end = position
-    while end < len(text) and text[end] not in _PUNCTUATION:
-        end += 1
-    return start, end
+    return _bounds(text, position, _PUNCTUATION)
 
 
 def _in_past(span: tuple[int, int], past: list[tuple[int, int]], now: list[tuple[int, int]],

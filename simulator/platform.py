@@ -239,14 +239,7 @@ class FakeLinePlatform:
 
     def take_fault(self, path: str) -> Fault | None:
         """Return (and count down) the first pending fault matching path."""
-        with self._lock:
-            for fault in self._faults:
-                if path.startswith(fault.prefix):
-                    fault.times -= 1
-                    if fault.times <= 0:
-                        self._faults.remove(fault)
-                    return fault
-        return None
+        return self._take(self._faults, path)
 
     def set_down(self, down: bool = True) -> None:
         """Simulate a LINE outage: every API call answers 503 while down."""
@@ -266,14 +259,19 @@ class FakeLinePlatform:
 
     def take_delay(self, path: str) -> float:
         """Return (and count down) the delay for path, 0 when none."""
+        delay = self._take(self._delays, path)
+        return delay.seconds if delay else 0.0
+
+    def _take(self, pending: list[Any], path: str) -> Any:
+        """Count down and return the first pending fault or delay whose prefix matches path."""
         with self._lock:
-            for delay in self._delays:
-                if path.startswith(delay.prefix):
-                    delay.times -= 1
-                    if delay.times <= 0:
-                        self._delays.remove(delay)
-                    return delay.seconds
-        return 0.0
+            for item in pending:
+                if path.startswith(item.prefix):
+                    item.times -= 1
+                    if item.times <= 0:
+                        pending.remove(item)
+                    return item
+        return None
 
     # -- deliveries -------------------------------------------------------------------
 
