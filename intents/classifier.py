@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from intents import artefact, model
-from intents.features import NGRAM_SIZES, age_bucket, age_positions, features, ngrams
+from intents.features import MAX_FEATURE_CHARS, age_bucket, age_positions, features, ngrams_and_runs
 from intents.language import detect_language
 from intents.lexicon import Cue, scan
 from intents.normalize import normalize
@@ -96,9 +96,10 @@ def _topics() -> dict[str, Any]:
 def analyse(text: str) -> Analysis:
     """Normalise a message and extract its cues and features."""
     norm = normalize(text[:MAX_CHARS])
-    grams = ngrams(norm)
-    # The n-grams include every three-character run, so they double as lexicon keys.
-    cues = scan(norm, grams if 3 in NGRAM_SIZES else None)
+    grams, runs = ngrams_and_runs(norm)
+    # The runs double as lexicon keys, except past the n-gram limit of a very long message,
+    # where the lexicon finds its own (a cue late in a long story still counts).
+    cues = scan(norm, runs if len(norm) <= MAX_FEATURE_CHARS else None)
     found = sorted(age_positions(norm))
     _add_age_cues(found, cues)
     return Analysis(text=norm, cues=cues, feats=features(norm, cues, grams, found),

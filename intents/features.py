@@ -7,6 +7,7 @@ import re
 from intents.lexicon import Cue
 
 NGRAM_SIZES = (3, 4)
+_RUN = 3  # the lexicon indexes phrases by their first three characters
 MAX_FEATURE_CHARS = 1200
 
 _AGE_PATTERNS = (
@@ -56,9 +57,20 @@ def cue_tokens(cues: dict[str, Cue]) -> list[str]:
 
 def ngrams(text: str) -> frozenset[str]:
     """Return the set of character n-grams of text (binary features)."""
+    return ngrams_and_runs(text)[0]
+
+
+def ngrams_and_runs(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Return the n-grams of text and, separately, its three-character runs.
+
+    The runs are the lexicon's index keys; handing them over saves the lexicon a second
+    pass of dictionary lookups over the four-character grams.
+    """
     text = " " + text[:MAX_FEATURE_CHARS] + " "
     size = len(text)
-    return frozenset([text[i : i + n] for n in NGRAM_SIZES for i in range(size - n + 1)])
+    runs = frozenset([text[i : i + _RUN] for i in range(size - _RUN + 1)])
+    grams = [text[i : i + n] for n in NGRAM_SIZES if n != _RUN for i in range(size - n + 1)]
+    return (runs.union(grams) if _RUN in NGRAM_SIZES else frozenset(grams)), runs
 
 
 def features(text: str, cues: dict[str, Cue], grams: frozenset[str] | None = None,

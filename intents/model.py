@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import math
 import random
+import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 # A message as the model sees it: its character n-grams and its cue tokens.
 Sample = tuple[frozenset[str], tuple[str, ...]]
@@ -205,7 +207,6 @@ _SCALE = 1000.0
 # thousand features, so sums stay far below 2**32 and never spill into the next lane.
 _LANE = 32
 _LANE_BYTES = _LANE // 8
-_MASK = (1 << _LANE) - 1
 
 
 def _pack(values: Sequence[float]) -> int:
@@ -217,8 +218,14 @@ def _pack(values: Sequence[float]) -> int:
 
 
 def _unpack(packed: int, lanes: int) -> list[float]:
-    """Undo _pack for a sum of packed rows."""
-    return [-((packed >> (lane * _LANE)) & _MASK) / _SCALE for lane in range(lanes)]
+    """Undo _pack for a sum of packed rows (one C-level struct call, not a shift per lane)."""
+    return [-v / _SCALE for v in _lanes_format(lanes).unpack(packed.to_bytes(lanes * _LANE_BYTES, "little"))]
+
+
+@cache
+def _lanes_format(lanes: int) -> struct.Struct:
+    """Return the struct layout of `lanes` little-endian unsigned 32-bit lanes."""
+    return struct.Struct(f"<{lanes}I")
 
 
 @dataclass(frozen=True)

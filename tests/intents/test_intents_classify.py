@@ -13,6 +13,7 @@ import random
 import pytest
 
 from intents import Classification, classify
+from intents.features import MAX_FEATURE_CHARS
 
 TOPICS = {"child_protection", "child_support", "elderly_care", "elderly_benefits", "disability",
           "domestic_violence", "women_family", "homeless", "hardship", "trafficking",
@@ -315,3 +316,12 @@ def test_a_weak_crisis_topic_guess_without_cues_is_not_a_crisis(text: str) -> No
     result = classify(text)
     assert result.topic not in {"suicide_risk", "trafficking"}
     assert result.urgency != "emergency"
+
+
+def test_a_danger_cue_late_in_a_very_long_message_still_counts() -> None:
+    # Voice-to-text can run past the n-gram limit; the cue lexicon must read it all.
+    story = "เล่าเรื่องที่บ้านให้ฟังนะคะ เรื่องมันยาว " * 60
+    assert len(story) > MAX_FEATURE_CHARS
+    result = classify(story + " ตอนนี้อยากตายมากค่ะ")
+    assert result.topic == "suicide_risk"
+    assert result.urgency == "emergency"
