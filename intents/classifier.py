@@ -218,8 +218,9 @@ def _kind(preds: Predictions, info: Analysis, signals: UrgencyCues) -> tuple[str
     """Pick the kind; a message the rules call an emergency is treated as a problem."""
     ranked = preds.kind
     kind, conf = ranked[0]
-    prank = info.cues.get("prank")
-    if not signals.emergency or kind == "problem" or (kind == "prank" and prank and prank.active):
+    # No exception for pranks: swearing ("ชีวิตแม่งไร้ค่า") is no joke, and a message that
+    # says it is one ("555 ล้อเล่น") never reaches here as an emergency (urgency.yaml joke_veto).
+    if not signals.emergency or kind == "problem":
         return kind, conf
     self_harm = info.cues.get("self_harm")
     if kind in _KEEP_KIND_IF_SURE and conf >= _KIND_SURE and not (self_harm and self_harm.active):
@@ -321,18 +322,22 @@ def _urgency(preds: Predictions, kind: str, topic: str, confidence: float,
     always = set(_topics().get("always_emergency_topics") or ())
     if kind != "problem":
         return "normal", signals.emergency or signals.uncertain
+    p_emergency = dict(preds.urgency).get("emergency", 0.0)
+    table = rules()
     if signals.emergency:
-        return "emergency", False
+        if signals.firm or topic in always or p_emergency >= table.model_veto_probability:
+            return "emergency", False
+        # The cues read danger that the learned model, which sees the whole message, is
+        # all but sure is not there (an old or habitual event told beside "ตอนนี้"): the
+        # service asks once instead, and no answer still makes it an emergency.
+        return ("high" if signals.high else "normal"), True
     if topic in always:
         # Always an emergency (taxonomy.md §3), unless the message says the danger is over
         # or that it was a joke, or the topic is only a weak guess with no cue behind it
         # (an address, "ไม่ ยังปลอดภัย"): then the service asks once.
-        p_emergency = dict(preds.urgency).get("emergency", 0.0)
         if not signals.safe and (signals.uncertain or max(confidence, p_emergency) >= _ALWAYS_SURE):
             return "emergency", False
         return ("high" if signals.high else "normal"), True
-    p_emergency = dict(preds.urgency).get("emergency", 0.0)
-    table = rules()
     if p_emergency >= table.emergency_probability and signals.uncertain and not signals.vetoed:
         # The learned model decides where the rules found some danger cue ...
         return "emergency", False

@@ -39,6 +39,7 @@ class UrgencyRules:
     emergency_probability: float
     uncertain_probability: float
     model_alone_probability: float
+    model_veto_probability: float
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class UrgencyCues:
     safe: bool  # the message says the person is safe now, or that it is a joke
     uncertain: bool  # danger cues present that are not enough on their own
     high: bool  # a "within days" rule fired
+    firm: bool = False  # a rule on a never-vetoed group fired (self-harm, confinement)
 
 
 def _rules(value: object, within: int | None) -> tuple[Rule, ...]:
@@ -82,6 +84,7 @@ def rules() -> UrgencyRules:
         emergency_probability=float(data.get("emergency_probability", 0.8)),
         uncertain_probability=float(data.get("uncertain_probability", 0.35)),
         model_alone_probability=float(data.get("model_alone_probability", 1.01)),
+        model_veto_probability=float(data.get("model_veto_probability", 0.0)),
     )
 
 
@@ -126,4 +129,5 @@ def assess(cues: dict[str, Cue]) -> UrgencyCues:
         safe=safe or joking,
         uncertain=bool(fired(table.uncertain, cues)),
         high=bool(fired(table.high, cues)),
+        firm=emergency and unvetoable,
     )

@@ -6,6 +6,7 @@ import pytest
 
 from intents.lexicon import scan
 from intents.normalize import normalize
+from intents.resources import load_yaml
 
 
 def _state(text: str, group: str) -> str | None:
@@ -42,3 +43,18 @@ def test_fuzzy_match_catches_a_typo_in_a_long_phrase() -> None:
 
 def test_fuzzy_match_does_not_fire_on_unrelated_text() -> None:
     assert _state("อยากตามเรื่องเบี้ยค่ะ", "self_harm") is None
+
+
+def test_no_cue_phrase_normalises_into_a_single_character() -> None:
+    # "ฟฟฟ" once normalised to "ฟ" and "???" to "?": every "แฟน" and every question then
+    # carried the prank cue, and "ช่วยด้วย แฟนกำลังตีอยู่" was kept as a prank.
+    groups = (load_yaml("cues.yaml").get("groups")) or {}
+    shrunk = [(name, phrase) for name, spec in groups.items() for key in ("phrases", "exclude", "fuzzy")
+              for phrase in (spec or {}).get(key) or []
+              if len(normalize(str(phrase))) < 2 <= len(str(phrase).strip())]
+    assert shrunk == []
+
+
+@pytest.mark.parametrize("text", ["ช่วยด้วย แฟนกำลังตีอยู่", "ไฟไหม้บ้าน?", "ทำไมยังไม่มีใครโทรมา???"])
+def test_everyday_letters_and_question_marks_are_not_prank_cues(text: str) -> None:
+    assert _state(text, "prank") is None
