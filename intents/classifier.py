@@ -215,19 +215,31 @@ def department(topic: str) -> str | None:
 
 
 def _kind(preds: Predictions, info: Analysis, signals: UrgencyCues) -> tuple[str, float]:
-    """Pick the kind; a message the rules call an emergency is treated as a problem."""
+    """Pick the kind; a message that reads as an emergency is treated as a problem."""
     ranked = preds.kind
     kind, conf = ranked[0]
-    # No exception for pranks: swearing ("ชีวิตแม่งไร้ค่า") is no joke, and a message that
-    # says it is one ("555 ล้อเล่น") never reaches here as an emergency (urgency.yaml joke_veto).
-    if not signals.emergency or kind == "problem":
+    if kind == "problem" or not _reads_as_emergency(kind, preds, signals):
         return kind, conf
     self_harm = info.cues.get("self_harm")
     if kind in _KEEP_KIND_IF_SURE and conf >= _KIND_SURE and not (self_harm and self_harm.active):
         # A confident complaint or follow-up that recounts danger: kept, and asked once.
         return kind, conf
     # Safety first: a real emergency phrased as a question or greeting is a problem now.
+    # No exception for pranks: swearing ("ชีวิตแม่งไร้ค่า") is no joke, and a message that
+    # says it is one ("555 ล้อเล่น") never reads as an emergency (urgency.yaml joke_veto).
     return "problem", dict(ranked).get("problem", 0.0)
+
+
+def _reads_as_emergency(kind: str, preds: Predictions, signals: UrgencyCues) -> bool:
+    """Tell whether a message the kind model files as no problem still reads as an emergency:
+    an emergency rule the urgency model does not overrule, or (for a kind that is not a
+    complaint or follow-up) an urgency model that is sure by itself."""
+    table = rules()
+    p_emergency = dict(preds.urgency).get("emergency", 0.0)
+    if signals.emergency and (signals.firm or p_emergency >= table.model_veto_probability):
+        return True
+    return (kind not in _KEEP_KIND_IF_SURE and not signals.safe
+            and p_emergency >= table.problem_probability)
 
 
 def _topic(preds: Predictions, info: Analysis, kind: str,
@@ -338,14 +350,13 @@ def _urgency(preds: Predictions, kind: str, topic: str, confidence: float,
         if not signals.safe and (signals.uncertain or max(confidence, p_emergency) >= _ALWAYS_SURE):
             return "emergency", False
         return ("high" if signals.high else "normal"), True
-    if p_emergency >= table.emergency_probability and signals.uncertain and not signals.vetoed:
-        # The learned model decides where the rules found some danger cue ...
-        return "emergency", False
-    if p_emergency >= table.model_alone_probability and not (signals.vetoed or signals.safe):
-        # ... and, when it is very sure, where the cue lists have no phrase for the danger
-        # (new wording, English, romanised Thai), unless the message says it is over.
-        return "emergency", False
     uncertain = signals.vetoed or signals.uncertain or p_emergency >= table.uncertain_probability
+    if uncertain and p_emergency >= table.emergency_probability:
+        # The learned model decides between asking and alerting, where the rules found a
+        # danger cue and where they found none (new wording, English, romanised Thai). A
+        # "safe now" phrase does not stop it: the model has learned those phrases in context
+        # ("หนีมาอยู่ในไร่อ้อยหลังบ้าน มือถือแบตใกล้หมด" is hiding, not safe).
+        return "emergency", False
     return ("high" if signals.high else "normal"), uncertain
 
 

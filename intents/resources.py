@@ -10,9 +10,15 @@ from typing import Any
 import yaml
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-# Files the shipped model learns from; heldout.jsonl is never among them.
-TRAINING_FILES = ("seed.jsonl", "train.jsonl", "train_extra.jsonl", "dev_shared.jsonl")
-HELDOUT_FILE = "heldout.jsonl"
+# Files the shipped model learns from; the held-out file is never among them. The two
+# "former" files were held out in the first session and are training lines now: the
+# figures reported from them were seen while tuning, so a new set replaced them.
+TRAINING_FILES = (
+    "seed.jsonl", "train.jsonl", "train_extra.jsonl", "train_urgency.jsonl", "train_kinds.jsonl",
+    "train_topics.jsonl", "train_former_heldout.jsonl", "train_former_fresh.jsonl",
+    "dev_shared.jsonl",
+)
+HELDOUT_FILE = "heldout_final.jsonl"
 
 
 @cache

@@ -38,8 +38,8 @@ class UrgencyRules:
     joke_veto: tuple[str, ...]
     emergency_probability: float
     uncertain_probability: float
-    model_alone_probability: float
     model_veto_probability: float
+    problem_probability: float
 
 
 @dataclass(frozen=True)
@@ -81,10 +81,10 @@ def rules() -> UrgencyRules:
         veto=tuple(str(g) for g in data.get("veto") or ()),
         never_vetoed=frozenset(str(g) for g in data.get("never_vetoed") or ()),
         joke_veto=tuple(str(g) for g in data.get("joke_veto") or ()),
-        emergency_probability=float(data.get("emergency_probability", 0.8)),
+        emergency_probability=float(data.get("emergency_probability", 0.5)),
         uncertain_probability=float(data.get("uncertain_probability", 0.35)),
-        model_alone_probability=float(data.get("model_alone_probability", 1.01)),
         model_veto_probability=float(data.get("model_veto_probability", 0.0)),
+        problem_probability=float(data.get("problem_probability", 1.01)),
     )
 
 

@@ -41,9 +41,8 @@ def test_topic_none_has_no_department() -> None:
     assert department("none") is None
 
 
-@pytest.mark.parametrize("name", [HELDOUT_FILE, "heldout_fresh.jsonl"])
-def test_heldout_lines_are_never_training_lines(name: str) -> None:
-    heldout = {row["text"] for row in read_jsonl(DATA_DIR / name)}
+def test_heldout_lines_are_never_training_lines() -> None:
+    heldout = {row["text"] for row in read_jsonl(DATA_DIR / HELDOUT_FILE)}
     assert heldout and not heldout & _training_texts()
 
 
@@ -67,3 +66,25 @@ def test_urgency_rules_name_only_known_cue_groups() -> None:
 
 def test_every_cue_group_has_phrases() -> None:
     assert all(group.phrases for group in lexicon().groups.values())
+
+
+KINDS = {"problem", "follow_up", "inquiry", "complaint", "suggestion", "prank", "chitchat"}
+TOPICS = set(TOPIC_DEPARTMENTS) | {"none"}
+
+
+@pytest.mark.parametrize("name", [*TRAINING_FILES, HELDOUT_FILE])
+def test_every_labelled_line_follows_the_taxonomy(name: str) -> None:
+    # An inquiry about a risk ("is this job offer a scam?") may carry suicide_risk or
+    # trafficking without being an emergency; a problem with either topic always is one.
+    rows = read_jsonl(DATA_DIR / name)
+    assert rows
+    wrong = []
+    for row in rows:
+        kind, topic, urgency = row.get("kind"), row.get("topic"), row.get("urgency")
+        if (kind not in KINDS or topic not in TOPICS or urgency not in {"emergency", "normal"}
+                or (kind in {"problem", "complaint"} and topic == "none")
+                or (kind in {"follow_up", "suggestion", "prank", "chitchat"} and topic != "none")
+                or (kind == "problem" and topic in {"suicide_risk", "trafficking"}
+                    and urgency != "emergency")):
+            wrong.append((kind, topic, urgency))
+    assert wrong == []
