@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from intents import artefact, model
-from intents.features import MAX_FEATURE_CHARS, age_bucket, age_positions, features, ngrams_and_runs
+from intents.features import age_bucket, age_positions, ngrams, tokens
 from intents.language import detect_language
 from intents.lexicon import Cue, scan
 from intents.normalize import normalize
@@ -67,6 +67,11 @@ class Models:
         kind, topic, urgency = self.joint.predict(sample, gram_weight)
         return Predictions(kind=kind, topic=topic, urgency=urgency)
 
+    def predict_text(self, text: str, tokens: tuple[str, ...], gram_weight: float = 1.0) -> Predictions:
+        """Same as predict, the n-grams found in normalised text by the model's automaton."""
+        kind, topic, urgency = self.joint.predict_text(text, tokens, gram_weight)
+        return Predictions(kind=kind, topic=topic, urgency=urgency)
+
 
 @dataclass(frozen=True)
 class Predictions:
@@ -83,8 +88,13 @@ class Analysis:
 
     text: str
     cues: dict[str, Cue]
-    feats: model.Sample
+    tokens: tuple[str, ...]  # cue and shape tokens ("@violence", "#short")
     ages: tuple[int, ...]  # ages written in the text, in order
+
+    @property
+    def sample(self) -> model.Sample:
+        """The message as the training code sees it: its n-gram set and its tokens."""
+        return ngrams(self.text), self.tokens
 
 
 @lru_cache(maxsize=1)
@@ -94,15 +104,12 @@ def _topics() -> dict[str, Any]:
 
 
 def analyse(text: str) -> Analysis:
-    """Normalise a message and extract its cues and features."""
+    """Normalise a message and extract its cues and tokens (n-grams are found by the model)."""
     norm = normalize(text[:MAX_CHARS])
-    grams, runs = ngrams_and_runs(norm)
-    # The runs double as lexicon keys, except past the n-gram limit of a very long message,
-    # where the lexicon finds its own (a cue late in a long story still counts).
-    cues = scan(norm, runs if len(norm) <= MAX_FEATURE_CHARS else None)
+    cues = scan(norm)
     found = sorted(age_positions(norm))
     _add_age_cues(found, cues)
-    return Analysis(text=norm, cues=cues, feats=features(norm, cues, grams, found),
+    return Analysis(text=norm, cues=cues, tokens=tokens(norm, cues, found),
                     ages=tuple(age for _, age in found))
 
 
@@ -120,7 +127,7 @@ def _add_age_cues(found: list[tuple[int, int]], cues: dict[str, Cue]) -> None:
 
 def train(rows: Iterable[Mapping[str, Any]]) -> Models:
     """Train the kind, topic and urgency models on labelled rows."""
-    prepared = [(analyse(str(r["text"])).feats, r) for r in rows]
+    prepared = [(analyse(str(r["text"])).sample, r) for r in rows]
     topicless = set(_topics().get("topicless_kinds") or ())
     settings = load_yaml("model.yaml")
     return Models(joint=model.join((
@@ -186,7 +193,7 @@ def _classify(models: Models, text: str) -> Classification:
     if not info.text:
         return _empty(language)
     signals = assess(info.cues)
-    preds = models.predict(info.feats, _gram_weight(info.text))
+    preds = models.predict_text(info.text, info.tokens, _gram_weight(info.text))
     kind, kind_conf = _kind(preds, info, signals)
     topic, confidence, alternatives = _topic(preds, info, kind, kind_conf)
     urgency, uncertain = _urgency(preds, kind, topic, confidence, signals)

@@ -7,7 +7,6 @@ import re
 from intents.lexicon import Cue
 
 NGRAM_SIZES = (3, 4)
-_RUN = 3  # the lexicon indexes phrases by their first three characters
 MAX_FEATURE_CHARS = 1200
 
 _AGE_PATTERNS = (
@@ -55,27 +54,34 @@ def cue_tokens(cues: dict[str, Cue]) -> list[str]:
     return tokens
 
 
+def gram_text(text: str) -> str:
+    """Return the padded text whose substrings of NGRAM_SIZES lengths are the n-grams.
+
+    "@" and "#" open the names of cue and shape tokens; in the text they are only spacing,
+    so no n-gram can ever be mistaken for a token.
+    """
+    text = text[:MAX_FEATURE_CHARS]
+    if "@" in text or "#" in text:
+        text = text.replace("@", " ").replace("#", " ")
+    return " " + text + " "
+
+
 def ngrams(text: str) -> frozenset[str]:
     """Return the set of character n-grams of text (binary features)."""
-    return ngrams_and_runs(text)[0]
+    padded = gram_text(text)
+    size = len(padded)
+    return frozenset([padded[i : i + n] for n in NGRAM_SIZES for i in range(size - n + 1)])
 
 
-def ngrams_and_runs(text: str) -> tuple[frozenset[str], frozenset[str]]:
-    """Return the n-grams of text and, separately, its three-character runs.
-
-    The runs are the lexicon's index keys; handing them over saves the lexicon a second
-    pass of dictionary lookups over the four-character grams.
-    """
-    text = " " + text[:MAX_FEATURE_CHARS] + " "
-    size = len(text)
-    runs = frozenset([text[i : i + _RUN] for i in range(size - _RUN + 1)])
-    grams = [text[i : i + n] for n in NGRAM_SIZES if n != _RUN for i in range(size - n + 1)]
-    return (runs.union(grams) if _RUN in NGRAM_SIZES else frozenset(grams)), runs
-
-
-def features(text: str, cues: dict[str, Cue], grams: frozenset[str] | None = None,
+def features(text: str, cues: dict[str, Cue],
              found_ages: list[tuple[int, int]] | None = None) -> tuple[frozenset[str], tuple[str, ...]]:
     """Return the n-grams of text and its cue and shape tokens (the model's sample)."""
+    return ngrams(text), tokens(text, cues, found_ages)
+
+
+def tokens(text: str, cues: dict[str, Cue],
+           found_ages: list[tuple[int, int]] | None = None) -> tuple[str, ...]:
+    """Return the cue and shape tokens of a message ("@violence", "#age:child", "#short")."""
     extra = cue_tokens(cues)
     groups = {age_bucket(a) for _, a in (age_positions(text) if found_ages is None else found_ages)}
     groups.update(g for g in ("child", "elderly") if g in cues)
@@ -84,4 +90,4 @@ def features(text: str, cues: dict[str, Cue], grams: frozenset[str] | None = Non
         extra.append("#short")
     if not any(ch.isalpha() for ch in text):
         extra.append("#noletters")
-    return (ngrams(text) if grams is None else grams), tuple(extra)
+    return tuple(extra)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 
+import ahocorasick
 from rapidfuzz import fuzz
 
 from intents.normalize import normalize
@@ -43,17 +44,19 @@ class Cue:
     starts: tuple[int, ...] = ()  # where the active occurrences start
 
 
-Entries = tuple[tuple[str, tuple[str, ...]], ...]
-_KEY = 3  # phrases are indexed by their first three characters
+_KEY = 3  # fuzzy phrases are pre-checked by their three-character runs
 
 
 @dataclass(frozen=True)
 class Lexicon:
-    """All cue groups plus a first-characters index for fast scanning."""
+    """All cue groups, and one Aho-Corasick automaton that finds every phrase in one pass."""
 
     groups: dict[str, Group]
-    index: dict[str, Entries]
-    short: Entries  # phrases shorter than the index key, tried on every message
+    # Automaton value of a phrase: (phrase, names of the groups that list it).
+    automaton: ahocorasick.Automaton
+    # Every three-character run of the fuzzy phrases: which of them a message contains
+    # is found in one pass, to pre-check the fuzzy phrases.
+    fuzzy_runs: ahocorasick.Automaton
 
 
 def _as_phrases(values: object) -> tuple[str, ...]:
@@ -66,7 +69,7 @@ def _as_phrases(values: object) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
-    """Load cues.yaml once and build the phrase index."""
+    """Load cues.yaml once and build the phrase automaton."""
     raw = load_yaml("cues.yaml").get("groups") or {}
     groups: dict[str, Group] = {}
     for name, spec in raw.items():
@@ -80,28 +83,50 @@ def lexicon() -> Lexicon:
             scoped=bool(spec.get("scoped")),
             fuzzy_keys=tuple(frozenset(keys_of(p)) for p in fuzzy),
         )
-    index, short = _build_index(groups)
-    return Lexicon(groups=groups, index=index, short=short)
+    runs = sorted({run for group in groups.values() for keys in group.fuzzy_keys for run in keys})
+    return Lexicon(groups=groups, automaton=_build_automaton(groups),
+                   fuzzy_runs=_run_automaton(runs))
 
 
-def _build_index(groups: dict[str, Group]) -> tuple[dict[str, Entries], Entries]:
-    """Index phrases by their first characters so a scan tries only plausible ones."""
+def _run_automaton(runs: list[str]) -> ahocorasick.Automaton:
+    """Compile the fuzzy phrases' three-character runs (value: the run itself)."""
+    automaton = ahocorasick.Automaton()
+    for run in runs:
+        automaton.add_word(run, run)
+    if runs:
+        automaton.make_automaton()
+    return automaton
+
+
+def _build_automaton(groups: dict[str, Group]) -> ahocorasick.Automaton:
+    """Compile every phrase into one automaton (a C-level scan of the message, not a Python
+    loop over candidate phrases)."""
     owners: dict[str, list[str]] = {}
     for group in groups.values():
         for phrase in group.phrases:
-            owners.setdefault(phrase, []).append(group.name)
-    index: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-    short: list[tuple[str, tuple[str, ...]]] = []
+            names = owners.setdefault(phrase, [])
+            if group.name not in names:
+                names.append(group.name)
+    automaton = ahocorasick.Automaton()
     for phrase, names in owners.items():
-        if len(phrase) < _KEY:
-            short.append((phrase, tuple(names)))
-        else:
-            index.setdefault(phrase[:_KEY], []).append((phrase, tuple(names)))
-    return {key: tuple(entries) for key, entries in index.items()}, tuple(short)
+        automaton.add_word(phrase, (phrase, tuple(names)))
+    if owners:
+        automaton.make_automaton()
+    return automaton
+
+
+def _runs_in(lex: Lexicon, text: str) -> set[str]:
+    """Return the fuzzy phrases' three-character runs that occur in text."""
+    if lex.fuzzy_runs.kind != ahocorasick.AHOCORASICK:
+        return set()
+    return set(map(_second, lex.fuzzy_runs.iter(text)))
+
+
+_second = itemgetter(1)
 
 
 def keys_of(text: str) -> set[str]:
-    """Return every run of three characters in text (the index keys to try)."""
+    """Return every run of three characters in text (to pre-check fuzzy phrases)."""
     return {text[i : i + _KEY] for i in range(len(text) - _KEY + 1)}
 
 
@@ -129,22 +154,17 @@ def find_spans(text: str, phrase: str) -> list[tuple[int, int]]:
     return spans
 
 
-def raw_hits(text: str, keys: Iterable[str] | None = None) -> dict[str, list[tuple[int, int]]]:
-    """Find all occurrences of all cue phrases, by group (before exclusions).
-
-    keys may be any superset of the text's three-character runs (e.g. its n-gram features).
-    """
-    lex = lexicon()
-    index = lex.index
+def raw_hits(text: str) -> dict[str, list[tuple[int, int]]]:
+    """Find all occurrences of all cue phrases, by group (before exclusions)."""
+    automaton = lexicon().automaton
     hits: dict[str, list[tuple[int, int]]] = {}
-    entries = [lex.short] + [index[k] for k in filter(index.__contains__, keys or keys_of(text))]
-    for group_entries in entries:
-        for phrase, names in group_entries:
-            if phrase not in text:
-                continue
-            spans = find_spans(text, phrase)
+    if automaton.kind != ahocorasick.AHOCORASICK or not text:
+        return hits
+    for end, (phrase, names) in automaton.iter(text):
+        start = end - len(phrase) + 1
+        if _bounded(text, phrase, start):
             for name in names:
-                hits.setdefault(name, []).extend(spans)
+                hits.setdefault(name, []).append((start, end + 1))
     return hits
 
 
@@ -217,13 +237,14 @@ def _in_past(span: tuple[int, int], past: list[tuple[int, int]], now: list[tuple
     return any(lo <= p[0] < hi for p in past)
 
 
-def scan(text: str, keys: Iterable[str] | None = None) -> dict[str, Cue]:
+def scan(text: str) -> dict[str, Cue]:
     """Return the cue groups found in normalised text with their negation and past state."""
     lex = lexicon()
-    runs = keys if isinstance(keys, (set, frozenset)) else set(keys or ()) or keys_of(text)
-    hits = raw_hits(text, runs)
+    hits = raw_hits(text)
+    runs: set[str] | None = None
     for group in lex.groups.values():
-        if group.fuzzy and group.name not in hits:
+        if group.fuzzy and group.name not in hits and len(text) <= _FUZZY_MAX_TEXT:
+            runs = _runs_in(lex, text) if runs is None else runs
             spans = _fuzzy_spans(text, group, runs)
             if spans:
                 hits[group.name] = spans

@@ -8,7 +8,12 @@ import random
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
+from operator import itemgetter
+
+import ahocorasick
+
+from intents.features import gram_text
 
 # A message as the model sees it: its character n-grams and its cue tokens.
 Sample = tuple[frozenset[str], tuple[str, ...]]
@@ -230,7 +235,7 @@ def _lanes_format(lanes: int) -> struct.Struct:
 
 @dataclass(frozen=True)
 class Joint:
-    """Several naive Bayes models scored in one pass over a shared, packed weight table."""
+    """Several linear models scored in one pass over a shared, packed weight table."""
 
     models: tuple[LinearModel, ...]
     weights: dict[str, int]
@@ -243,19 +248,50 @@ class Joint:
         n-grams know little about, such as English).
         """
         grams, tokens = sample
-        weights = self.weights
         # One C-level dict lookup per n-gram; unknown ones give None and are dropped (a row
         # that is exactly 0 would add nothing anyway).
-        known = list(filter(None, map(weights.get, grams)))
+        known = list(filter(None, map(self.weights.get, grams)))
+        return self._rank(sum(known), len(known), tokens, gram_weight)
+
+    def predict_text(self, text: str, tokens: Sequence[str],
+                     gram_weight: float = 1.0) -> list[list[tuple[str, float]]]:
+        """Same as predict for normalised text, without building its n-gram set.
+
+        The automaton reports only the n-grams the model knows, in one C-level pass over the
+        text; a set of their row numbers makes each count once, as in training.
+        """
+        rows, automaton = self._gram_index
+        if automaton.kind != ahocorasick.AHOCORASICK:
+            return self._rank(0, 0, tokens, gram_weight)
+        found = set(map(_second, automaton.iter(gram_text(text))))
+        return self._rank(sum(map(rows.__getitem__, found)), len(found), tokens, gram_weight)
+
+    @cached_property
+    def _gram_index(self) -> tuple[list[int], ahocorasick.Automaton]:
+        """The packed rows of the n-gram features and an automaton from n-gram to row number."""
+        rows: list[int] = []
+        automaton = ahocorasick.Automaton()
+        for name, packed in self.weights.items():
+            if name[:1] not in TOKEN_MARKS and packed:
+                automaton.add_word(name, len(rows))
+                rows.append(packed)
+        if rows:
+            automaton.make_automaton()
+        return rows, automaton
+
+    def _rank(self, gram_sum: int, used_grams: int, tokens: Sequence[str],
+              gram_weight: float) -> list[list[tuple[str, float]]]:
+        """Turn summed packed rows into each model's ranked probabilities."""
+        weights = self.weights
         boost = [weights[t] for t in tokens if t in weights]
         lanes = sum(len(nb.labels) for nb in self.models)
         if gram_weight == 1.0:
-            totals = _unpack(sum(known) + sum(boost), lanes)
+            totals = _unpack(gram_sum + sum(boost), lanes)
         else:
             totals = [gram_weight * g + t for g, t in
-                      zip(_unpack(sum(known), lanes), _unpack(sum(boost), lanes), strict=True)]
+                      zip(_unpack(gram_sum, lanes), _unpack(sum(boost), lanes), strict=True)]
         # The temperature grows with the evidence, as naive Bayes is overconfident.
-        used = gram_weight * len(known) + self.token_weight * len(boost)
+        used = gram_weight * used_grams + self.token_weight * len(boost)
         results: list[list[tuple[str, float]]] = []
         start = 0
         for nb in self.models:
@@ -265,6 +301,9 @@ class Joint:
             results.append(sorted(zip(nb.labels, probs, strict=True), key=lambda pair: -pair[1]))
             start = end
         return results
+
+
+_second = itemgetter(1)
 
 
 def join(models: Sequence[LinearModel]) -> Joint:

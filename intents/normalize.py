@@ -46,9 +46,15 @@ def _alternation(keys: list[str], before: str, after: str) -> re.Pattern[str]:
     return re.compile(before + "(" + "|".join(re.escape(k) for k in keys) + ")" + after)
 
 
+# Any character _TABLE changes: most messages have none, and a translate with a mapping
+# table is slow on Thai text, so it only runs when needed.
+_NEEDS_TABLE = re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_TABLE)) + "]")
+
+
 def clean_unicode(text: str) -> str:
     """Apply NFC, drop zero-width characters, turn controls into spaces and Thai digits into 0-9."""
-    return unicodedata.normalize("NFC", text).translate(_TABLE)
+    text = unicodedata.normalize("NFC", text)
+    return text.translate(_TABLE) if _NEEDS_TABLE.search(text) else text
 
 
 def squeeze_repeats(text: str) -> str:

@@ -26,7 +26,7 @@ def test_dump_and_load_give_the_same_predictions(tmp_path: Path) -> None:
     trained = train(rows)
     loaded = Models(joint=model.load(model.dump(trained.joint)))
     for text in TEXTS:
-        sample = analyse(text).feats
+        sample = analyse(text).sample
         assert trained.predict(sample) == loaded.predict(sample)
 
 
