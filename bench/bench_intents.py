@@ -12,9 +12,9 @@ import random
 import resource
 import sys
 import time
-from statistics import median
 from collections.abc import Callable
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

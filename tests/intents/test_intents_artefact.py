@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from intents import artefact, model
-from intents.classifier import Models, analyse, train
+from intents.classifier import Models, analyse, default_models, train
 from intents.resources import training_rows
 
 TEXTS = ["อยากตาย", "ขอเบี้ยคนพิการให้ลูกค่ะ", "สวัสดีค่ะ", "my husband hits me right now"]
@@ -61,3 +61,14 @@ def test_training_is_deterministic_whatever_the_hash_seed() -> None:
                               capture_output=True, timeout=120, check=True)
         digests.add(done.stdout.strip())
     assert len(digests) == 1
+
+
+def test_the_automaton_finds_the_same_ngrams_as_the_set_path() -> None:
+    # classify() scores through an Aho-Corasick automaton over the model's n-grams; training
+    # and this check build the n-gram set. Both must give the same numbers.
+    models = default_models()
+    texts = [*TEXTS, "@now #short", "ผัว@ตี#หนู", "x" * 3000, "😭🙏", "ก", "",
+             *(row["text"] for row in training_rows()[:300])]
+    for text in texts:
+        info = analyse(text)
+        assert models.predict(info.sample) == models.predict_text(info.text, info.tokens)
