@@ -22,7 +22,6 @@ _LOG = logging.getLogger(__name__)
 _LATIN = re.compile("[a-z]")
 MAX_CHARS = 3000  # longer messages are cut: the opening says what the matter is
 MAX_ALTERNATIVES = 3
-LATIN_GRAM_WEIGHT = 0.5
 NONE = "none"
 FALLBACK_TOPIC = "hardship"  # topic of the result when classification fails (see fallback)
 _KEEP_KIND_IF_SURE = frozenset({"complaint", "follow_up"})
@@ -62,12 +61,13 @@ class Models:
 
     joint: model.Joint
 
-    def predict(self, sample: model.Sample, gram_weight: float = 1.0) -> Predictions:
+    def predict(self, sample: model.Sample, gram_weight: model.GramWeight = 1.0) -> Predictions:
         """Return the kind, topic and urgency rankings of a sample."""
         kind, topic, urgency = self.joint.predict(sample, gram_weight)
         return Predictions(kind=kind, topic=topic, urgency=urgency)
 
-    def predict_text(self, text: str, tokens: tuple[str, ...], gram_weight: float = 1.0) -> Predictions:
+    def predict_text(self, text: str, tokens: tuple[str, ...],
+                     gram_weight: model.GramWeight = 1.0) -> Predictions:
         """Same as predict, the n-grams found in normalised text by the model's automaton."""
         kind, topic, urgency = self.joint.predict_text(text, tokens, gram_weight)
         return Predictions(kind=kind, topic=topic, urgency=urgency)
@@ -130,11 +130,15 @@ def train(rows: Iterable[Mapping[str, Any]]) -> Models:
     prepared = [(analyse(str(r["text"])).sample, r) for r in rows]
     topicless = set(_topics().get("topicless_kinds") or ())
     settings = load_yaml("model.yaml")
+    def fit_settings(head: str) -> dict[str, Any]:
+        # latin_gram_weight is a scoring setting (see _gram_weight), not a training one.
+        return {k: v for k, v in (settings.get(head) or {}).items() if k != "latin_gram_weight"}
+
     return Models(joint=model.join((
-        model.fit(((f, str(r["kind"])) for f, r in prepared), **settings.get("kind", {})),
+        model.fit(((f, str(r["kind"])) for f, r in prepared), **fit_settings("kind")),
         model.fit(((f, str(r["topic"])) for f, r in prepared if r["kind"] not in topicless),
-                  **settings.get("topic", {})),
-        model.fit(((f, _urgency_label(r)) for f, r in prepared), **settings.get("urgency", {})),
+                  **fit_settings("topic")),
+        model.fit(((f, _urgency_label(r)) for f, r in prepared), **fit_settings("urgency")),
     )))
 
 
@@ -205,9 +209,18 @@ def _classify(models: Models, text: str) -> Classification:
     )
 
 
-def _gram_weight(text: str) -> float:
-    """Weight of n-gram evidence: low for Latin-script text, which the training data has little of."""
-    return LATIN_GRAM_WEIGHT if len(_LATIN.findall(text)) * 2 > len(text) else 1.0
+def _gram_weight(text: str) -> model.GramWeight:
+    """Weight of n-gram evidence per model: for Latin-script text, model.yaml's
+    latin_gram_weight of each head (English n-grams are rarer in the training lines)."""
+    return _latin_gram_weights() if len(_LATIN.findall(text)) * 2 > len(text) else 1.0
+
+
+@lru_cache(maxsize=1)
+def _latin_gram_weights() -> tuple[float, ...]:
+    """The latin_gram_weight of the kind, topic and urgency heads (model.yaml)."""
+    settings = load_yaml("model.yaml")
+    return tuple(float((settings.get(head) or {}).get("latin_gram_weight", 1.0))
+                 for head in ("kind", "topic", "urgency"))
 
 
 def _empty(language: str) -> Classification:

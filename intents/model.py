@@ -17,6 +17,8 @@ from intents.features import gram_text
 
 # A message as the model sees it: its character n-grams and its cue tokens.
 Sample = tuple[frozenset[str], tuple[str, ...]]
+# How much n-gram evidence counts against the cue tokens: one weight, or one per model.
+GramWeight = float | tuple[float, ...]
 # Cue tokens start with "@" (a cue group) or "#" (a shape such as "#short").
 TOKEN_MARKS = ("@", "#")
 
@@ -241,11 +243,11 @@ class Joint:
     weights: dict[str, int]
     token_weight: int = 1
 
-    def predict(self, sample: Sample, gram_weight: float = 1.0) -> list[list[tuple[str, float]]]:
+    def predict(self, sample: Sample, gram_weight: GramWeight = 1.0) -> list[list[tuple[str, float]]]:
         """Return each model's (label, probability) pairs, most probable first.
 
         gram_weight scales the n-gram evidence against the cue tokens (below 1 for text the
-        n-grams know little about, such as English).
+        n-grams know little about, such as English): one number, or one per model.
         """
         grams, tokens = sample
         # One C-level dict lookup per n-gram; unknown ones give None and are dropped (a row
@@ -254,7 +256,7 @@ class Joint:
         return self._rank(sum(known), len(known), tokens, gram_weight)
 
     def predict_text(self, text: str, tokens: Sequence[str],
-                     gram_weight: float = 1.0) -> list[list[tuple[str, float]]]:
+                     gram_weight: GramWeight = 1.0) -> list[list[tuple[str, float]]]:
         """Same as predict for normalised text, without building its n-gram set.
 
         The automaton reports only the n-grams the model knows, in one C-level pass over the
@@ -280,23 +282,25 @@ class Joint:
         return rows, automaton
 
     def _rank(self, gram_sum: int, used_grams: int, tokens: Sequence[str],
-              gram_weight: float) -> list[list[tuple[str, float]]]:
+              gram_weight: GramWeight) -> list[list[tuple[str, float]]]:
         """Turn summed packed rows into each model's ranked probabilities."""
         weights = self.weights
         boost = [weights[t] for t in tokens if t in weights]
+        per_model = gram_weight if isinstance(gram_weight, tuple) else (gram_weight,) * len(self.models)
         lanes = sum(len(nb.labels) for nb in self.models)
-        if gram_weight == 1.0:
+        if all(w == 1.0 for w in per_model):
             totals = _unpack(gram_sum + sum(boost), lanes)
         else:
-            totals = [gram_weight * g + t for g, t in
-                      zip(_unpack(gram_sum, lanes), _unpack(sum(boost), lanes), strict=True)]
-        # The temperature grows with the evidence, as naive Bayes is overconfident.
-        used = gram_weight * used_grams + self.token_weight * len(boost)
+            lane_weights = [w for nb, w in zip(self.models, per_model, strict=True) for _ in nb.labels]
+            totals = [w * g + t for w, g, t in
+                      zip(lane_weights, _unpack(gram_sum, lanes), _unpack(sum(boost), lanes), strict=True)]
         results: list[list[tuple[str, float]]] = []
         start = 0
-        for nb in self.models:
+        for nb, weight in zip(self.models, per_model, strict=True):
             end = start + len(nb.labels)
             scores = [p + s for p, s in zip(nb.priors, totals[start:end], strict=True)]
+            # The temperature grows with the evidence, as naive Bayes is overconfident.
+            used = weight * used_grams + self.token_weight * len(boost)
             probs = softmax(scores, nb.effective_temperature(used))
             results.append(sorted(zip(nb.labels, probs, strict=True), key=lambda pair: -pair[1]))
             start = end
