@@ -369,6 +369,10 @@ def _urgency(preds: Predictions, kind: str, topic: str, confidence: float,
         # (an address, "ไม่ ยังปลอดภัย"): then the service asks once.
         if not signals.safe and (signals.uncertain or max(confidence, p_emergency) >= _ALWAYS_SURE):
             return "emergency", False
+        if p_emergency >= table.emergency_probability:
+            # As for every topic, a sure urgency model outweighs a "safe" phrase ("took 40
+            # paracetamol and says she's fine").
+            return "emergency", False
         return ("high" if signals.high else "normal"), True
     uncertain = signals.vetoed or signals.uncertain or p_emergency >= table.uncertain_probability
     if uncertain and p_emergency >= table.emergency_probability:
