@@ -10,7 +10,7 @@ from typing import TextIO
 
 from intents import artefact
 from intents.classifier import classify, train
-from intents.evaluate import evaluate_file, render, summary
+from intents.evaluate import evaluate_file, evaluate_training, render, summary
 from intents.resources import DATA_DIR, HELDOUT_FILE, training_rows
 
 
@@ -24,6 +24,8 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("file", nargs="?", default=str(DATA_DIR / HELDOUT_FILE))
     ev.add_argument("--json", action="store_true", help="print the summary figures as JSON")
     ev.add_argument("--folds", type=int, default=5, help="folds when cross-validating")
+    ev.add_argument("--all-training", action="store_true",
+                    help="cross-validate over every training line instead of scoring FILE")
     return parser
 
 
@@ -69,7 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return classify_stream(sys.stdin, sys.stdout)
     if args.command == "train":
         return build_model()
-    report = evaluate_file(args.file, folds=max(2, args.folds))
+    folds = max(2, args.folds)
+    report = evaluate_training(folds) if args.all_training else evaluate_file(args.file, folds=folds)
     if not report.results:
         print(f"no labelled lines in {args.file}", file=sys.stderr)
         return 1

@@ -309,9 +309,11 @@ def _override(topic: str, info: Analysis, probs: dict[str, float]) -> str:
     # aid request is left to the topic model.
     if self_harm and self_harm.active and probs.get("suicide_risk", 0.0) >= _SUICIDE_FLOOR:
         return "suicide_risk"
-    if topic == "suicide_risk" and self_harm and not self_harm.active and len(probs) > 1:
+    if topic == "suicide_risk" and self_harm and self_harm.negated and not self_harm.active \
+            and len(probs) > 1:
         # "ไม่ได้คิดสั้นนะ แค่เครียดเรื่องหนี้": the self-harm words are denied, so the
-        # next most likely topic is the matter.
+        # next most likely topic is the matter. Self-harm only in the past ("เคยกินยาเกินขนาด
+        # เมื่อสองปีก่อน ... ช่วงนี้ความคิดนั้นกลับมาอีก") keeps the topic the model read.
         return next(t for t in probs if t != "suicide_risk")
     adult = _adult_only_topic(topic, info)
     if adult:

@@ -58,6 +58,17 @@ def evaluate_file(path: Path | str, folds: int = 5, seed: int = 7) -> Report:
     return _score(rows, [models] * len(rows), str(path), method)
 
 
+def evaluate_training(folds: int = 5, seed: int = 7,
+                      rows: list[dict[str, Any]] | None = None) -> Report:
+    """Score every training line (or the given rows) out of fold: k models, each trained
+    without one fold and on nothing else.
+
+    These are the figures the urgency thresholds and model settings were chosen on."""
+    rows = _labelled(training_rows() if rows is None else rows)
+    return _cross_validate(rows, frozenset(r["text"] for r in rows), folds, seed,
+                           "all training files", base=[])
+
+
 def _is_training_source(path: Path | str, shared: int, total: int) -> bool:
     """Tell whether the file is one the classifier learns from (so figures must be k-fold)."""
     resolved = Path(path).resolve()
@@ -68,9 +79,9 @@ def _is_training_source(path: Path | str, shared: int, total: int) -> bool:
 
 
 def _cross_validate(rows: list[dict[str, Any]], texts: frozenset[str], folds: int, seed: int,
-                    path: str) -> Report:
+                    path: str, base: list[dict[str, Any]] | None = None) -> Report:
     """Train k models, each without one fold of the file, and score every line once."""
-    base = training_rows(exclude_texts=texts)
+    base = training_rows(exclude_texts=texts) if base is None else base
     order = list(range(len(rows)))
     random.Random(seed).shuffle(order)
     fold_of = {index: position % folds for position, index in enumerate(order)}

@@ -60,3 +60,13 @@ def test_evaluate_json_summary(tmp_path: Path) -> None:
     assert figures["messages"] == 3
     assert figures["method"] == "model never saw these lines"
     assert 0.0 <= figures["kind_accuracy"] <= 1.0
+
+
+def test_out_of_fold_scoring_scores_every_training_line_once() -> None:
+    from intents.evaluate import evaluate_training
+    from intents.resources import training_rows
+
+    rows = training_rows()[::90]
+    report = evaluate_training(folds=2, rows=rows)
+    assert report.method.startswith("2-fold")
+    assert sorted(r.row["text"] for r in report.results) == sorted(r["text"] for r in rows)
