@@ -39,7 +39,10 @@ Handler = Callable[[Turn, Input], str]
 
 CASE_NO = re.compile(r"OSS-\d{4}-\d{6}", re.IGNORECASE)
 ALWAYS_EMERGENCY = ("suicide_risk", "trafficking")  # taxonomy §3
-TOPIC_CONFIDENCE_TO_ASK = 0.45
+# Below this topic confidence the citizen chooses among the likely topics. Out of fold over
+# the 5,442 training lines, problems read at 0.45-0.60 had the right topic 56 % of the time
+# (0.60-0.70: 66 %, 0.95 and above: 99 %); about 8 % of problems are asked.
+TOPIC_CONFIDENCE_TO_ASK = 0.6
 AGE_FROM_TOPIC = {"child_protection": "child", "child_support": "child",
                   "elderly_care": "elderly", "elderly_benefits": "elderly"}
 NO_AGE_QUESTION = ("suicide_risk", "trafficking")

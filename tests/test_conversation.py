@@ -463,3 +463,16 @@ def test_each_answer_can_be_corrected_from_the_summary(citizen, db, field, butto
     assert "ยืนยัน" in citizen.labels()  # straight back to the summary
     citizen.tap("ยืนยัน")
     assert check(latest_case(db, citizen.user_id))
+
+
+def test_a_vague_problem_over_the_webhook_is_asked_about_not_guessed(citizen):
+    # Nothing in the words says which department: the classifier is unsure, and the bot
+    # offers the likely topics as buttons instead of routing on a guess.
+    from intents import classify
+
+    text = "บ้านเรามีปัญหาหลายอย่าง อยากให้ช่วยดูหน่อยครับ"
+    assert classify(text).confidence < 0.6
+    citizen.say(text)
+    labels = citizen.labels()
+    assert "อื่นๆ" in labels
+    assert topic_label(classify(text).topic) in labels
