@@ -130,6 +130,7 @@ def train(rows: Iterable[Mapping[str, Any]]) -> Models:
     prepared = [(analyse(str(r["text"])).sample, r) for r in rows]
     topicless = set(_topics().get("topicless_kinds") or ())
     settings = load_yaml("model.yaml")
+
     def fit_settings(head: str) -> dict[str, Any]:
         # latin_gram_weight is a scoring setting (see _gram_weight), not a training one.
         return {k: v for k, v in (settings.get(head) or {}).items() if k != "latin_gram_weight"}
