@@ -20,6 +20,7 @@ run: install
 
 ## The whole suite on SQLite; set TEST_DATABASE_URL=postgresql://... to run it on PostgreSQL.
 test: install
+	bash scripts/ensure_browser.sh
 	$(PY) -m pytest -q -p no:cacheprovider
 
 test-postgres: install
