@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -50,6 +51,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(webhook_bp)
     app.register_blueprint(api_bp)
+    _register_staff_side(app, runtime, webhook_bp, api_bp)
     _register_health(app, runtime)
 
     from commands import register_commands
@@ -58,6 +60,27 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     if settings.embedded_worker:
         _start_embedded_worker(app, runtime)
     return app
+
+
+def _register_staff_side(app: Flask, runtime: Runtime, *machine_bps: Any) -> None:
+    """The dashboard (sessions, CSRF on every form) and Open311; machine endpoints skip CSRF."""
+    from flask_wtf.csrf import CSRFProtect
+
+    from handlers.dashboard import bp as dashboard_bp
+    from handlers.dashboard import init_login
+    from handlers.open311 import bp as open311_bp
+
+    # A random key in development means sign-ins end at restart; production requires SECRET_KEY.
+    app.secret_key = runtime.settings.secret_key or secrets.token_hex(32)
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=runtime.settings.is_production,
+                      WTF_CSRF_TIME_LIMIT=None)
+    csrf = CSRFProtect(app)
+    for blueprint in (*machine_bps, open311_bp):
+        csrf.exempt(blueprint)
+    init_login(app)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(open311_bp)
 
 
 def _register_health(app: Flask, runtime: Runtime) -> None:
@@ -71,7 +94,8 @@ def _register_health(app: Flask, runtime: Runtime) -> None:
     @app.get("/")
     def index() -> Any:
         """A plain answer for people who open the service's address."""
-        return jsonify({"service": "พม. LINE intake", "webhook": "/callback", "health": "/healthz"})
+        return jsonify({"service": "พม. LINE intake", "webhook": "/callback", "health": "/healthz",
+                        "staff": "/staff/", "open311": "/open311/v2/services.json"})
 
 
 class _LazyApp:

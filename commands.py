@@ -1,4 +1,4 @@
-"""Command lines: `flask --app bot init-db`, `flask --app bot centers import|export`."""
+"""Command lines: `flask --app bot init-db`, `centers import|export`, `staff …`, `report daily`."""
 
 from __future__ import annotations
 
@@ -89,6 +89,10 @@ def register_commands(app: Flask) -> None:
             click.echo(f"nothing imported: {len(errors)} error(s)", err=True)
             sys.exit(1)
         click.echo(f"{count} centres imported")
+
+    from handlers.staff_cli import register_staff_commands
+
+    register_staff_commands(app)
 
     @centers.command("export")
     @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None)

@@ -36,6 +36,8 @@ class Settings:
     privacy_notice_version: str = "2026-11"
     outbox_retention_days: int = 30
     log_level: str = "INFO"
+    secret_key: str = ""
+    open311_api_keys: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -68,6 +70,7 @@ _REQUIRED_IN_PRODUCTION = (
     "hotline_line_to",
     "staff_fallback_line_to",
     "admin_api_token",
+    "secret_key",
 )
 
 

@@ -25,6 +25,7 @@ from handlers import conversation as flow
 from handlers.events import handle_event
 from handlers.outbox import queue_push
 from handlers.sender import LineSender, next_attempt
+from handlers.staff_actions import run_details_fallback
 from handlers.turn import Turn
 from models import Attachment, Conversation, InboundEvent, LineUser, OutboundMessage, utcnow
 from runtime import Runtime
@@ -56,7 +57,8 @@ class Worker:
         """Do one round of every kind of work; returns how many items were handled."""
         done = 0
         for step in (self.process_events, self.send_outbox, self.fetch_attachments,
-                     self.escalate, self.expire_conversations, self._purge_hourly):
+                     self.escalate, self.expire_conversations, self._purge_hourly,
+                     lambda: run_details_fallback(self.runtime, self.settings, utcnow())):
             try:  # one failing step must not stop the others (alerts, escalation)
                 done += step()
             except Exception:

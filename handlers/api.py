@@ -1,37 +1,51 @@
-"""The case API for staff tools and integrations (Bearer ADMIN_API_TOKEN)."""
+"""The case API for staff tools and integrations: per-staff tokens, scoped like the dashboard.
+
+`Authorization: Bearer <token>`: a staff member's personal token (created and revoked with
+`flask staff token` or on the dashboard) sees what that staff member's role covers; the shared
+ADMIN_API_TOKEN is kept only as a bootstrap admin for first set-up and break-glass use.
+"""
 
 from __future__ import annotations
 
 import hmac
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, request
-from sqlalchemy import select
+from flask import Blueprint, abort, current_app, g, jsonify, request
+from sqlalchemy.orm import Session
 
 from handlers import cases as c
-from models import STATUSES, Case
+from handlers import staff_core as sc
+from models import STATUSES, Case, Staff, utcnow
 from runtime import Runtime
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 FILTERS = ("line_user_id", "status", "department", "province_code", "urgency")
-# Where a case may go next; a closed case stays closed (reopening is a new case).
-TRANSITIONS = {"new": {"acknowledged", "in_progress", "referred", "closed"},
-               "acknowledged": {"in_progress", "referred", "closed"},
-               "in_progress": {"referred", "closed"},
-               "referred": {"in_progress", "closed"},
-               "closed": set()}
+TRANSITIONS = c.TRANSITIONS
 COLUMN = {"line_user_id": Case.reporter_line_user_id, "status": Case.status,
           "department": Case.department, "province_code": Case.province_code,
           "urgency": Case.urgency}
 
 
+def principal(session: Session) -> Staff:
+    """The staff member behind the request's bearer token; 401 when there is none."""
+    given = request.headers.get("Authorization", "")
+    if not given.startswith("Bearer ") or len(given) > 200:
+        abort(401)
+    raw = given[len("Bearer "):].strip()
+    expected = _runtime().settings.admin_api_token
+    if expected and hmac.compare_digest(raw.encode(), expected.encode()):
+        return sc.bootstrap_admin()
+    staff = sc.staff_for_token(session, raw)
+    if staff is None:
+        abort(401)
+    return staff
+
+
 @bp.before_request
 def require_token() -> None:
-    """401 unless the request carries the admin token (constant-time compare)."""
-    expected = current_app.extensions["runtime"].settings.admin_api_token
-    given = request.headers.get("Authorization", "")
-    if not expected or not hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
-        abort(401)
+    """401 before any work unless the request carries a valid token."""
+    with _runtime().transaction() as s:
+        g.api_staff = principal(s)
 
 
 def case_json(case: Case, with_history: bool = True) -> dict[str, Any]:
@@ -71,7 +85,7 @@ def _runtime() -> Runtime:
 @bp.get("/cases")
 def list_cases() -> Any:
     """Cases, newest first, filtered by any of FILTERS; ?limit= up to 500."""
-    query = select(Case).order_by(Case.id.desc())
+    query = sc.scoped_cases(g.api_staff).order_by(Case.id.desc())
     for name in FILTERS:
         value = request.args.get(name)
         if value:
@@ -82,11 +96,14 @@ def list_cases() -> Any:
         abort(400, "limit must be a number")
     with _runtime().transaction() as s:
         found = s.scalars(query.limit(limit)).unique().all()
+        for case in found:
+            sc.audit(s, g.api_staff, "api_view", case)
         return jsonify({"cases": [case_json(k) for k in found], "count": len(found)})
 
 
 def _find(s: Any, case_no: str) -> Case:
-    case = s.scalar(select(Case).where(Case.case_no == case_no))
+    # Out of scope answers like missing: a centre learns nothing of another centre's cases.
+    case = sc.find_case(s, g.api_staff, case_no[:20])
     if case is None:
         abort(404)
     return case
@@ -96,23 +113,41 @@ def _find(s: Any, case_no: str) -> Case:
 def get_case(case_no: str) -> Any:
     """One case with its history."""
     with _runtime().transaction() as s:
-        return jsonify(case_json(_find(s, case_no)))
+        case = _find(s, case_no)
+        sc.audit(s, g.api_staff, "api_view", case)
+        return jsonify(case_json(case))
+
+
+def _text_field(body: dict[str, Any], name: str, limit: int) -> str:
+    value = body.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        abort(400, f"{name} must be a string")
+    return value.strip()[:limit]
 
 
 @bp.post("/cases/<case_no>/status")
 def set_status(case_no: str) -> Any:
-    """Move a case to a new status (JSON {status, note?, actor?}); the citizen is told."""
-    body = request.get_json(silent=True) or {}
+    """Move a case (JSON {status, note?, citizen_note?}); the citizen hears citizen_note only."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, "the body must be a JSON object")
     status = body.get("status")
-    if status not in STATUSES:
+    if not isinstance(status, str) or status not in STATUSES:
         abort(400, f"status must be one of {', '.join(STATUSES)}")
+    note = _text_field(body, "note", 500)
+    citizen_note = _text_field(body, "citizen_note", 500)
     with _runtime().transaction() as s:
         case = _find(s, case_no)
         if status not in TRANSITIONS[case.status]:
             abort(409, f"a case that is {case.status} cannot become {status}")
-        # The token is shared, so the actor named in the body is recorded as a claim.
-        claimed = str(body.get("actor") or "")[:48]
-        actor = f"api:{claimed}" if claimed else "api"
-        c.change_status(s, case, status, actor=actor, note=str(body.get("note") or "")[:500])
+        staff = g.api_staff
+        if status == "acknowledged" and case.status == "new":
+            c.acknowledge(s, case, f"api:{staff.username}", utcnow())
+        else:
+            c.change_status(s, case, status, actor=f"api:{staff.username}", note=note,
+                            citizen_note=citizen_note)
         case.ack_due_at = None  # someone is on it: no more escalation
+        sc.audit(s, staff, "api_change", case, status=status)
         return jsonify(case_json(case))

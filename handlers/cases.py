@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -162,6 +162,16 @@ def _ack_button(case: Case) -> dict[str, Any]:
     return m.postback(m.t("staff_ack_button"), a="ack", case=case.case_no)
 
 
+def staff_buttons(case: Case) -> list[dict[str, Any]]:
+    """The actions on every centre notification: accept, in progress, refer, close."""
+    from handlers.staff_core import st
+
+    return [_ack_button(case),
+            m.postback(st("btn_work"), a="s", do="work", case=case.case_no),
+            m.postback(st("btn_forward"), a="s", do="fwd", case=case.case_no),
+            m.postback(st("btn_close"), a="s", do="close", case=case.case_no)]
+
+
 def _due_text(case: Case) -> str:
     return m.t(f"due_{case.urgency}").strip()
 
@@ -178,7 +188,7 @@ def staff_summary(case: Case) -> dict[str, Any]:
                urgency=m.t(f"urgency_{case.urgency}"), place=place_label(case),
                subject=subject_label(case.subject, case.subject_age_group, staff=True),
                due=_due_text(case))
-    return m.text(body, [_ack_button(case)])
+    return m.text(body, staff_buttons(case))
 
 
 def emergency_alert(case: Case) -> dict[str, Any]:
@@ -248,7 +258,9 @@ def _citizen_can_receive(session: Session, user_id: str) -> bool:
 
 def tell_citizen(session: Session, case: Case, message: dict[str, Any], purpose: str) -> None:
     """Push an update to the citizen who reported the case, unless they blocked the bot."""
-    if _citizen_can_receive(session, case.reporter_line_user_id):
+    # Cases from other channels (Open311) have no LINE user to tell.
+    if case.reporter_line_user_id.startswith("U") and \
+            _citizen_can_receive(session, case.reporter_line_user_id):
         queue_push(session, case.reporter_line_user_id, [message], purpose, case.id)
 
 
@@ -256,32 +268,51 @@ def acknowledge(session: Session, case: Case, actor: str, now: datetime | None =
     """Mark a case accepted by staff; returns False if someone accepted it already."""
     now = now or utcnow()
     # Conditional update: two staff tapping at once on two workers → exactly one wins.
-    won = session.execute(update(Case).where(Case.id == case.id, Case.status == "new")
-                          .values(status="acknowledged", acknowledged_at=now)
+    # A referred case waits for its new centre: accepting it is an acknowledgement too.
+    waiting = or_(Case.status == "new", (Case.status == "referred") & Case.ack_due_at.isnot(None))
+    won = session.execute(update(Case).where(Case.id == case.id, waiting)
+                          .values(status="acknowledged", acknowledged_at=now, ack_due_at=None)
                           .execution_options(synchronize_session=False))
     if won.rowcount != 1:
         return False
-    case.status, case.acknowledged_at = "acknowledged", now
+    case.status, case.acknowledged_at, case.ack_due_at = "acknowledged", now, None
     case.record("acknowledged", actor=actor)
     tell_citizen(session, case, m.text(m.t("citizen_acked", case.language, case_no=case.case_no)),
                  "status_update")
     return True
 
 
-def change_status(session: Session, case: Case, status: str, actor: str, note: str = "") -> None:
-    """Move a case along new → acknowledged → in_progress → referred → closed and tell the citizen."""
+# Where a case may go next; a closed case is reopened only by its citizen (within 14 days).
+TRANSITIONS = {"new": {"acknowledged", "in_progress", "referred", "closed"},
+               "acknowledged": {"in_progress", "referred", "closed"},
+               "in_progress": {"referred", "closed"},
+               "referred": {"acknowledged", "in_progress", "closed"},
+               "closed": set()}
+
+
+def change_status(session: Session, case: Case, status: str, actor: str, note: str = "",
+                  citizen_note: str = "", now: datetime | None = None, push: bool = True,
+                  **detail: Any) -> None:
+    """Move a case along its statuses; the citizen hears the status and citizen_note only.
+
+    `note` is internal: it goes to the case history, never to the citizen."""
+    now = now or utcnow()
     previous = case.status
     case.status = status
-    if status == "acknowledged" and case.acknowledged_at is None:
-        case.acknowledged_at = utcnow()
+    if status in ("acknowledged", "in_progress") and case.acknowledged_at is None:
+        case.acknowledged_at = now
+    if status != "new":
+        case.ack_due_at = None if status != "referred" else case.ack_due_at
     if status == "closed":
-        case.closed_at = utcnow()
-    case.record("status_changed", actor=actor, before=previous, after=status)
-    lang = case.language
-    suffix = f"\n{note}" if note else ""
-    body = m.t("status_changed", lang, case_no=case.case_no, status=m.t(f"status_{status}", lang),
-               note=suffix)
-    tell_citizen(session, case, m.text(body), "status_update")
+        case.closed_at = now
+    extra = {k: v for k, v in {"note": note, "citizen_note": citizen_note}.items() if v}
+    case.record("status_changed", actor=actor, before=previous, after=status, **extra, **detail)
+    if push:
+        lang = case.language
+        suffix = f"\n{citizen_note}" if citizen_note else ""
+        body = m.t("status_changed", lang, case_no=case.case_no,
+                   status=m.t(f"status_{status}", lang), note=suffix)
+        tell_citizen(session, case, m.text(body), "status_update")
 
 
 def _next_target(case: Case) -> str | None:
@@ -301,7 +332,7 @@ def escalate(session: Session, settings: Settings, case: Case, now: datetime) ->
     body = m.t("staff_escalated", case_no=case.case_no, topic=m.topic_label(case.topic),
                urgency=m.t(f"urgency_{case.urgency}"), place=place_label(case),
                created=thai_date(case.created_at))
-    message = m.text(body, [_ack_button(case)])
+    message = m.text(body, staff_buttons(case))
     if target_id == "HOTLINE":
         targets = hotline_targets(session, settings)
     else:
@@ -317,7 +348,7 @@ def remind_hotline(session: Session, settings: Settings, case: Case, now: dateti
     body = m.t("staff_escalated", case_no=case.case_no, topic=m.topic_label(case.topic),
                urgency=m.t(f"urgency_{case.urgency}"), place=place_label(case),
                created=thai_date(case.created_at))
-    _push_all(session, hotline_targets(session, settings), m.text(body, [_ack_button(case)]),
+    _push_all(session, hotline_targets(session, settings), m.text(body, staff_buttons(case)),
               "escalation", case)
     return True
 
@@ -327,7 +358,7 @@ def escalate_overdue(session: Session, settings: Settings, now: datetime | None 
     now = now or utcnow()
     # SKIP LOCKED (PostgreSQL): two workers never escalate the same case twice.
     overdue = session.scalars(
-        select(Case).where(Case.status == "new", Case.ack_due_at < now)
+        select(Case).where(Case.status.in_(("new", "referred")), Case.ack_due_at < now)
         .order_by(Case.ack_due_at).limit(100).with_for_update(skip_locked=True, of=Case)
     ).unique().all()
     for case in overdue:

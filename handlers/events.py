@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from handlers import cases as c
 from handlers import conversation as flow
 from handlers import messages as m
+from handlers import staff_actions as staff
 from handlers.outbox import queue_push, queue_reply
 from handlers.turn import Input, Turn
 from models import Attachment, Case, Center, Conversation, LineGroup, LineUser, OutboundMessage
@@ -130,6 +131,8 @@ def on_unfollow(ctx: Ctx) -> None:
 
 def on_message(ctx: Ctx) -> None:
     """Route a message by its type."""
+    if staff.on_message(ctx):
+        return  # link codes, staff writing to a citizen, a citizen answering staff
     if ctx.in_group:
         return  # staff groups talk among themselves; the bot acts on its buttons only
     _touch_user(ctx)
@@ -197,9 +200,8 @@ def on_postback(ctx: Ctx) -> None:
     postback = ctx.event.get("postback") or {}
     params = dict(parse_qsl(postback.get("data") or ""))
     action = params.get("a", "")
-    if action == "ack":
-        staff_acknowledges(ctx, params.get("case", ""))
-        return
+    if staff.on_postback(ctx, params):
+        return  # staff case buttons, the citizen's rating and reopen
     if ctx.in_group:
         return
     _touch_user(ctx)
@@ -236,6 +238,8 @@ def staff_acknowledges(ctx: Ctx, case_no: str) -> None:
 
 def on_join(ctx: Ctx) -> None:
     """Stay in staff groups (known targets); say why and leave any other group."""
+    if staff.on_join(ctx):
+        return  # an unknown group may still send its link code
     group_id = ctx.chat_id
     is_staff = _is_staff_chat(ctx, group_id)
     group = ctx.session.get(LineGroup, group_id) or LineGroup(group_id=group_id)

@@ -5,9 +5,17 @@ from models.case import OPEN_STATUSES, STATUSES, Attachment, Case, CaseCounter, 
 from models.center import Center
 from models.conversation import Conversation
 from models.line import InboundEvent, LineGroup, LineUser, OutboundMessage
+from models.staff import ROLES, ApiToken, AuditLog, CaseWork, LinkCode, Staff, token_digest
 
 __all__ = [
     "OPEN_STATUSES",
+    "ROLES",
+    "ApiToken",
+    "AuditLog",
+    "CaseWork",
+    "LinkCode",
+    "Staff",
+    "token_digest",
     "STATUSES",
     "Attachment",
     "Base",

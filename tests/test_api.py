@@ -40,9 +40,28 @@ def test_status_change_is_recorded_and_told_to_the_citizen(citizen, client, line
     answer_questions(citizen, topic="hardship")
     case_no = client.get("/api/v1/cases", headers=AUTH).get_json()["cases"][0]["case_no"]
     answer = client.post(f"/api/v1/cases/{case_no}/status", headers=AUTH,
-                         json={"status": "in_progress", "note": "เจ้าหน้าที่จะเยี่ยมบ้านพรุ่งนี้"})
+                         json={"status": "in_progress", "note": "บ้านหลังวัด ระวังสุนัข",
+                               "citizen_note": "เจ้าหน้าที่จะเยี่ยมบ้านพรุ่งนี้"})
     assert answer.status_code == 200 and answer.get_json()["status"] == "in_progress"
     worker.run_until_idle()
-    assert any(case_no in t and "เยี่ยมบ้าน" in t for t in line.texts_to(citizen.user_id))
+    told = line.texts_to(citizen.user_id)
+    assert any(case_no in t and "เยี่ยมบ้าน" in t for t in told)
+    # The internal note stays in the history; the citizen never reads it.
+    assert not any("ระวังสุนัข" in t for t in told)
+    history = answer.get_json()["history"]
+    assert history[-1]["detail"]["note"] == "บ้านหลังวัด ระวังสุนัข"
     bad = client.post(f"/api/v1/cases/{case_no}/status", headers=AUTH, json={"status": "lost"})
     assert bad.status_code == 400
+
+
+@pytest.mark.parametrize("body", ['[1, 2]', '"in_progress"', '{"status": 5}',
+                                  '{"status": ["closed"]}', '{"status": "closed", "note": 7}',
+                                  'null', '{not json'])
+def test_status_api_answers_400_to_bodies_of_the_wrong_shape(citizen, client, body):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    answer_questions(citizen, topic="hardship")
+    case_no = client.get("/api/v1/cases", headers=AUTH).get_json()["cases"][0]["case_no"]
+    answer = client.post(f"/api/v1/cases/{case_no}/status", headers=AUTH, data=body,
+                         content_type="application/json")
+    assert answer.status_code == 400
+    assert client.get(f"/api/v1/cases/{case_no}", headers=AUTH).get_json()["status"] == "new"
