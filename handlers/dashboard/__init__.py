@@ -244,7 +244,7 @@ def act(case_no: str) -> Any:
             flash("บันทึกแล้ว", "ok")
         except sc.ActionError as err:
             flash(sc.st(err.key, **err.values), "error")
-        sc.audit(s, staff, "change", case, action=action)
+        sc.audit(s, staff, "change", case, what=action)
     return redirect(url_for("dashboard.case_page", case_no=case_no))
 
 
