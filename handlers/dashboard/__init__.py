@@ -38,6 +38,17 @@ bp = Blueprint("dashboard", __name__, url_prefix="/staff", template_folder="temp
 URGENCIES = ("emergency", "high", "normal")
 DEPARTMENTS = ("DCY", "DOP", "DEP", "DWF", "DSDW", "ATP", "HOTLINE")
 PAGE = 100
+EVENT_LABELS = {
+    "created": "รับเรื่องเข้าระบบ", "routed": "ส่งถึงหน่วยงาน", "centre_notified": "แจ้งศูนย์",
+    "hotline_alerted": "แจ้งสายด่วน 1300", "hotline_alert_failed": "แจ้งสายด่วนไม่สำเร็จ",
+    "acknowledged": "รับเรื่อง", "status_changed": "เปลี่ยนสถานะ", "referred": "ส่งต่อ",
+    "escalated": "ยกระดับ (ไม่มีผู้รับเรื่อง)", "hotline_reminded": "เตือนสายด่วน 1300",
+    "staff_message": "ข้อความถึงผู้แจ้ง", "citizen_message": "ผู้แจ้งตอบกลับ",
+    "internal_note": "บันทึกภายใน", "rated": "ผู้แจ้งให้คะแนน", "reopened": "ผู้แจ้งขอเปิดเรื่องอีกครั้ง",
+    "attachment_added": "ไฟล์แนบ", "details_added": "ข้อมูลเพิ่มเติม",
+    "details_fallback": "แจ้งกลุ่มให้ดูรายละเอียดในระบบ", "urgency_raised": "ยกระดับความเร่งด่วน",
+    "open311_received": "รับจากช่องทางอื่น (Open311)",
+}
 
 
 def _rt() -> Runtime:
@@ -66,7 +77,8 @@ def init_login(app: Flask) -> None:
     def labels() -> dict[str, Any]:
         return {"status_label": lambda k: m.t(f"status_{k}"),
                 "urgency_label": lambda k: m.t(f"urgency_{k}"),
-                "topic_label": m.topic_label, "st": sc.st}
+                "topic_label": m.topic_label, "st": sc.st,
+                "event_label": lambda e: EVENT_LABELS.get(e, e)}
 
 
 def _admin_only() -> None:
