@@ -120,6 +120,17 @@ def register_staff_commands(app: Flask) -> None:
             _fail(str(err))
         click.echo(f"{code}  (invite the bot to the group and send it there within 30 minutes)")
 
+    @staff.command("demo")
+    @click.option("--line-user", default=None, help="LINE user id to link to the demo staff member.")
+    @click.option("--password", default="demo-1300-admin", show_default=True)
+    def staff_demo(line_user: str | None, password: str) -> None:
+        """Local only: a demo admin, and a demo staff member linked to the simulator's staff user."""
+        if _runtime().settings.is_production:
+            _fail("staff demo is for local runs, not production")
+        with _runtime().transaction() as s:
+            made = ensure_demo_staff(s, password, line_user)
+        click.echo(made)
+
     report = AppGroup("report", help="Reports in the 1300 hotline's formats.")
     app.cli.add_command(report)
 
@@ -138,3 +149,15 @@ def register_staff_commands(app: Flask) -> None:
             Path(output).write_text(text, encoding="utf-8")
         else:
             click.echo(text, nl=False)
+
+
+def ensure_demo_staff(s: object, password: str, line_user: str | None) -> str:
+    """Create the demo accounts if missing; returns how to sign in."""
+    for username, role, name in (("admin", "admin", "ผู้ดูแลระบบทดลอง"),
+                                 ("demo-staff", "hotline", "เจ้าหน้าที่ทดลอง")):
+        staff = s.scalar(select(Staff).where(Staff.username == username))  # type: ignore[attr-defined]
+        if staff is None:
+            staff = sc.add_staff(s, username, password, role, name=name)  # type: ignore[arg-type]
+        if username == "demo-staff" and line_user:
+            staff.line_user_id = line_user
+    return f"sign in as admin or demo-staff, password {password}"

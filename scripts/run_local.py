@@ -4,6 +4,7 @@ LINE credentials are set) on this machine, until Ctrl-C."""
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -34,13 +35,25 @@ def local_environment() -> tuple[dict[str, str], bool]:
         env.setdefault("HOTLINE_LINE_TO", SIM_HOTLINE)
         env.setdefault("STAFF_FALLBACK_LINE_TO", SIM_STAFF)
     env.setdefault("ADMIN_API_TOKEN", "local-admin-token")
+    # One key for every web process of this run: sign-ins survive between gunicorn workers.
+    env.setdefault("SECRET_KEY", secrets.token_hex(32))
+    env.setdefault("OPEN311_API_KEYS", "walk_in:local-open311-key")
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env, simulate
 
 
-def init_database(env: dict[str, str]) -> None:
-    """Run migrations and seed the centre directory (first start only)."""
-    subprocess.run([sys.executable, "-m", "flask", "--app", "bot", "init-db"],
+DEMO_PASSWORD = "demo-1300-admin"
+
+
+def init_database(env: dict[str, str], simulate: bool) -> None:
+    """Run migrations, seed the centre directory (first start only), create the demo staff."""
+    flask = [sys.executable, "-m", "flask", "--app", "bot"]
+    subprocess.run([*flask, "init-db"], cwd=ROOT, env=env, check=True)
+    from simulator.app import STAFF_USER_ID
+
+    demo = [*flask, "staff", "demo", "--password", DEMO_PASSWORD]
+    # The simulator's staff panel plays the demo staff member, linked to its LINE user.
+    subprocess.run(demo + (["--line-user", STAFF_USER_ID] if simulate else []),
                    cwd=ROOT, env=env, check=True)
 
 
@@ -71,7 +84,7 @@ def wait_until_up(url: str, seconds: float = 20) -> bool:
 def main() -> None:
     """Run everything until Ctrl-C, then stop the children cleanly."""
     env, simulate = local_environment()
-    init_database(env)
+    init_database(env, simulate)
     children = start(env, simulate)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     web = f"http://127.0.0.1:{env['PORT']}"
@@ -79,6 +92,10 @@ def main() -> None:
         print(f"\nService up: {web}  (webhook {web}/callback)")
         if simulate:
             print(f"LINE simulator: open http://127.0.0.1:{env['SIM_PORT']} to chat with the bot")
+        print(f"Staff dashboard: {web}/staff/  sign in as admin (or demo-staff), "
+              f"password {DEMO_PASSWORD}")
+        if simulate:
+            print("  In the simulator's staff panel you are demo-staff: tap รับเรื่อง, ส่งต่อ, ปิดเรื่อง")
         print(f"Case API: curl -H 'Authorization: Bearer {env['ADMIN_API_TOKEN']}' {web}/api/v1/cases\n")
     try:
         while all(child.poll() is None for child in children):

@@ -22,6 +22,8 @@ STATIC = Path(__file__).with_name("static")
 DEFAULT_PORT = 8081
 DEFAULT_CALLBACK = "http://127.0.0.1:8000/callback"
 POLLING_PATHS = ("/sim/api/messages", "/sim/api/notifications")
+# The staff member a newcomer plays in the staff panel (make run links it to a demo account).
+STAFF_USER_ID = "U" + "5" * 32
 log = logging.getLogger("simulator")
 
 
@@ -80,6 +82,11 @@ def _add_panel_routes(app: Flask, platform: FakeLinePlatform, transcript: Transc
         since = request.args.get("since", 0, type=int)
         return jsonify(entries=transcript.notifications(since), last=transcript.last_seq())
 
+    @app.post("/sim/api/staff/send")
+    def staff_send() -> tuple[Response, int]:
+        """The panel's staff member taps a button or writes, in a staff group or privately."""
+        return staff_to_bot(platform, callback_url_of(app), request.get_json(silent=True) or {})
+
     @app.post("/sim/api/down")
     def down() -> Response:
         """Switch the simulated LINE outage on or off."""
@@ -115,6 +122,30 @@ def send_to_bot(
     log.info("webhook %s event %s -> HTTP %s", payload["type"], event["webhookEventId"], status)
     result = {"status": status, "event_id": event["webhookEventId"]}
     return jsonify(result), (200 if status else 502)
+
+
+def callback_url_of(app: Flask) -> str:
+    """Where this simulator sends webhooks."""
+    return app.extensions["simulator"]["callback_url"]
+
+
+def staff_to_bot(platform: FakeLinePlatform, callback_url: str,
+                 payload: dict[str, Any]) -> tuple[Response, int]:
+    """A postback or text from STAFF_USER_ID, from a group (chat "C…") or the private chat."""
+    chat = str(payload.get("chat") or STAFF_USER_ID)
+    group = chat if chat.startswith(("C", "R")) else None
+    token = platform.issue_reply_token(chat)
+    common: dict[str, Any] = {"source_group": group} if group and chat.startswith("C") else \
+        ({"source_room": group} if group else {})
+    if payload.get("type") == "postback" and isinstance(payload.get("data"), str):
+        event = events.postback(STAFF_USER_ID, payload["data"], None, token, **common)
+    elif payload.get("type") == "text" and str(payload.get("text") or "").strip():
+        event = events.text(STAFF_USER_ID, str(payload["text"]).strip()[:5000], token, **common)
+    else:
+        return jsonify(error="type must be postback (with data) or text"), 400
+    raw = events.body([event], platform.bot_user_id)
+    status = events.post_webhook(callback_url, raw, events.sign(platform.channel_secret, raw))
+    return jsonify(status=status, event_id=event["webhookEventId"]), (200 if status else 502)
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,14 @@ const TEXTS = {
     follow: "➕ เพิ่มเพื่อน", location: "📍 ตำแหน่ง", sticker: "😊 สติกเกอร์", image: "📷 รูปภาพ",
     unfollow: "🚫 บล็อก", clear: "🧹 ล้างแชท", staff: "ข้อความถึงเจ้าหน้าที่",
     hintStaff: "ข้อความที่บอทส่งไปยังกลุ่มศูนย์ฯ สายด่วน หรือผู้รับอื่นที่ไม่ใช่ผู้ใช้จำลอง",
+    hintStaffAct: "คุณคือ \"เจ้าหน้าที่ทดลอง\": กดปุ่มใต้ข้อความเพื่อรับเรื่อง ส่งต่อ หรือปิดเรื่อง และพิมพ์ในแชตส่วนตัวกับบอทได้ที่ช่องนี้",
     pickLocation: "เลือกตำแหน่ง", lat: "ละติจูด", lon: "ลองจิจูด", placeName: "ชื่อสถานที่", address: "ที่อยู่",
     cancel: "ยกเลิก", shareLocation: "แชร์ตำแหน่ง", pickDate: "เลือกวัน/เวลา",
     chattingAs: "คุณคือ", followed: "เพิ่มเพื่อนแล้ว", unfollowed: "บล็อกบอทแล้ว",
     httpError: "บอทตอบ HTTP", unreachable: "เชื่อมต่อบอทไม่ได้ — บอททำงานอยู่หรือไม่?",
     noNotes: "ยังไม่มีข้อความถึงเจ้าหน้าที่", stickerSent: "[สติกเกอร์]", imageSent: "[รูปภาพ]",
     call: "โทร", via: { reply: "ตอบกลับ", push: "ส่งตรง", multicast: "ส่งหลายคน" },
-    staffOnly: "ปุ่มของเจ้าหน้าที่ (แสดงให้ดูเท่านั้น หน้านี้กดแทนเจ้าหน้าที่ไม่ได้)",
+    staffTap: "กดในฐานะเจ้าหน้าที่ทดลอง", otherNotes: "อื่น ๆ", staffWrite: "พิมพ์ถึงบอท (แชตส่วนตัวของเจ้าหน้าที่)",
   },
   en: {
     title: "LINE chat simulator", outage: "Simulate LINE outage (503)", citizens: "Simulated citizens",
@@ -24,13 +25,14 @@ const TEXTS = {
     follow: "➕ Add friend", location: "📍 Location", sticker: "😊 Sticker", image: "📷 Photo",
     unfollow: "🚫 Block", clear: "🧹 Clear chat", staff: "Messages to staff",
     hintStaff: "What the bot sent to centre groups, the hotline or anyone who is not a simulated citizen.",
+    hintStaffAct: "You are the demo staff member: tap the buttons under a message to accept, refer or close a case; write to the bot privately here.",
     pickLocation: "Choose a location", lat: "Latitude", lon: "Longitude", placeName: "Place name", address: "Address",
     cancel: "Cancel", shareLocation: "Share location", pickDate: "Pick a date/time",
     chattingAs: "You are", followed: "Added as a friend", unfollowed: "Blocked the bot",
     httpError: "The bot answered HTTP", unreachable: "Cannot reach the bot — is it running?",
     noNotes: "No messages to staff yet", stickerSent: "[sticker]", imageSent: "[photo]",
     call: "Call", via: { reply: "reply", push: "push", multicast: "multicast" },
-    staffOnly: "Staff buttons (shown only; this page cannot tap them for staff)",
+    staffTap: "Tap as the demo staff member", otherNotes: "Other", staffWrite: "Write to the bot (the staff member's private chat)",
   },
 };
 
@@ -296,23 +298,61 @@ function appendEntries(entries) {
   }
 }
 
-function staffQuickReply(message) {
-  const items = message.quickReply?.items || [];
+// ---- staff panel: act as centre staff (tap the buttons), notifications grouped by case ----
+
+const CASE_NO = /OSS-\d{4}-\d{6}/;
+
+function staffTap(chat, action) {
+  if (action.type === "postback") return api("/sim/api/staff/send", { type: "postback", chat, data: action.data });
+  if (action.type === "message") return api("/sim/api/staff/send", { type: "text", chat, text: action.text });
+  return null;
+}
+
+function staffQuickReply(entry) {
+  const items = entry.message.quickReply?.items || [];
   if (!items.length) return null;
-  return el("div", { class: "note-quick", title: t("staffOnly") },
-    ...items.map((item) => el("span", {}, item.action?.label || item.action?.type || "")));
+  return el("div", { class: "note-quick", title: t("staffTap") },
+    ...items.map((item) => el("button", { type: "button", onclick: () => staffTap(entry.chat, item.action) },
+      item.action?.label || item.action?.type || "")));
+}
+
+function caseGroup(caseNo) {
+  const notes = $("notes");
+  const key = caseNo || "other";
+  let group = notes.querySelector(`[data-case="${key}"]`);
+  if (!group) {
+    group = el("details", { class: "case-group", "data-case": key, open: "" },
+      el("summary", {}, caseNo || t("otherNotes")), el("div", { class: "case-notes" }));
+  }
+  notes.prepend(group);  // the case with the latest news comes first
+  return group.querySelector(".case-notes");
 }
 
 function appendNotes(entries) {
   const notes = $("notes");
   if (entries.length) notes.querySelector(".empty")?.remove();
   for (const entry of entries) {
+    const text = entry.message.text || entry.message.altText || "";
+    const found = text.match(CASE_NO);
     const note = el("div", { class: "note" },
       el("div", { class: "note-head" }, el("code", {}, entry.chat), el("span", {}, `${t("via")[entry.via] || entry.via} · ${clock(entry.at)}`)),
       el("div", { class: "row" }, renderBotMessage(entry.message)),
-      staffQuickReply(entry.message));
-    notes.prepend(note);
+      staffQuickReply(entry));
+    caseGroup(found ? found[0] : null).prepend(note);
   }
+}
+
+function setUpStaffWriter() {
+  const form = $("staff-form");
+  if (!form) return;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = $("staff-text");
+    const text = input.value.trim();
+    if (!text) return;
+    api("/sim/api/staff/send", { type: "text", text });  // the staff member's private chat
+    input.value = "";
+  });
 }
 
 // ---- polling ---------------------------------------------------------------------
@@ -402,6 +442,7 @@ async function start() {
   $("bot-name").textContent = info.bot.displayName;
   if (!state.users.some((u) => u.user_id === state.userId)) state.userId = state.users[0].user_id;
   resetNotes();
+  setUpStaffWriter();
   applyLanguage();
   selectUser(state.userId);
   setInterval(poll, 1000);
