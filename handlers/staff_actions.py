@@ -226,11 +226,12 @@ def _leave_if_unlinked(ctx: Ctx) -> None:
 def run_details_fallback(runtime: Runtime, settings: Settings, now: datetime) -> int:
     """Private details that LINE refused for good: tell the group they wait in the dashboard."""
     with runtime.transaction() as s:
+        refused = select(OutboundMessage.case_id).where(
+            OutboundMessage.purpose == "staff_details", OutboundMessage.status == "failed")
         failed = s.scalars(
-            select(Case).join(OutboundMessage, OutboundMessage.case_id == Case.id)
-            .outerjoin(CaseWork, CaseWork.case_id == Case.id)
-            .where(OutboundMessage.purpose == "staff_details", OutboundMessage.status == "failed",
-                   CaseWork.details_fallback_at.is_(None)).distinct().limit(50)).unique().all()
+            select(Case).outerjoin(CaseWork, CaseWork.case_id == Case.id)
+            .where(Case.id.in_(refused), CaseWork.details_fallback_at.is_(None))
+            .limit(50)).unique().all()
         for case in failed:
             sc.details_fallback(s, settings, case, now)
         return len(failed)
