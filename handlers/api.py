@@ -129,7 +129,7 @@ def _text_field(body: dict[str, Any], name: str, limit: int) -> str:
 
 @bp.post("/cases/<case_no>/status")
 def set_status(case_no: str) -> Any:
-    """Move a case (JSON {status, note?, citizen_note?}); the citizen hears citizen_note only."""
+    """Move a case (JSON {status, note?, citizen_note?, outcome?}); the citizen hears citizen_note only."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         abort(400, "the body must be a JSON object")
@@ -138,6 +138,9 @@ def set_status(case_no: str) -> Any:
         abort(400, f"status must be one of {', '.join(STATUSES)}")
     note = _text_field(body, "note", 500)
     citizen_note = _text_field(body, "citizen_note", 500)
+    outcome = _text_field(body, "outcome", 32) or "other"
+    if outcome not in sc.OUTCOMES:
+        abort(400, f"outcome must be one of {', '.join(sc.OUTCOMES)}")
     with _runtime().transaction() as s:
         case = _find(s, case_no)
         if status not in TRANSITIONS[case.status]:
@@ -145,6 +148,11 @@ def set_status(case_no: str) -> Any:
         staff = g.api_staff
         if status == "acknowledged" and case.status == "new":
             c.acknowledge(s, case, f"api:{staff.username}", utcnow())
+        elif status == "closed":
+            # Closing asks the citizen for a rating and offers the reopen, as on LINE.
+            sc.close(s, _runtime().settings, case, staff, outcome, utcnow(), citizen_note)
+            if note:
+                case.record("internal_note", actor=f"api:{staff.username}", text=note)
         else:
             c.change_status(s, case, status, actor=f"api:{staff.username}", note=note,
                             citizen_note=citizen_note)

@@ -280,6 +280,7 @@ def accept(session: Session, settings: Settings, case: Case, staff: Staff,
         details["quickReply"] = {"items": [m.postback(st("btn_write"), a="s", do="write",
                                                       case=case.case_no)]}
         queue_push(session, staff.line_user_id, [details], "staff_details", case.id)
+        audit(session, staff, "details_sent_line", case)
     else:
         details_fallback(session, settings, case, now)
 

@@ -65,3 +65,20 @@ def test_status_api_answers_400_to_bodies_of_the_wrong_shape(citizen, client, bo
                          content_type="application/json")
     assert answer.status_code == 400
     assert client.get(f"/api/v1/cases/{case_no}", headers=AUTH).get_json()["status"] == "new"
+
+
+def test_closing_through_the_api_asks_the_citizen_for_a_rating(citizen, client, line, worker):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    answer_questions(citizen, topic="hardship")
+    case_no = client.get("/api/v1/cases", headers=AUTH).get_json()["cases"][0]["case_no"]
+    bad = client.post(f"/api/v1/cases/{case_no}/status", headers=AUTH,
+                      json={"status": "closed", "outcome": "vanished"})
+    assert bad.status_code == 400
+    done = client.post(f"/api/v1/cases/{case_no}/status", headers=AUTH,
+                       json={"status": "closed", "outcome": "helped", "note": "ระวังสุนัข"})
+    assert done.status_code == 200 and done.get_json()["status"] == "closed"
+    worker.run_until_idle()
+    last = line.messages_to(citizen.user_id)[-1]
+    labels = [i["action"]["label"] for i in last["quickReply"]["items"]]
+    assert "ขอเปิดเรื่องอีกครั้ง" in labels and len(labels) == 6
+    assert "ระวังสุนัข" not in last["text"]

@@ -148,9 +148,11 @@ def test_group_tap_without_user_id_sends_no_details_to_the_group(citizen, db, we
                         reply_token=line.issue_reply_token(FALLBACK_GROUP))
     assert webhook.send([event]) == 200
     worker.run_until_idle()
-    assert latest_case(db, citizen.user_id).status == "acknowledged"
+    # Nobody can be named as the one who accepted: the tap is refused politely (issue #9).
+    assert latest_case(db, citizen.user_id).status == "new"
     group = "\n".join(line.texts_to(FALLBACK_GROUP))
     assert "081-234-5678" not in group and "0812345678" not in group
+    assert "ยังไม่ได้เชื่อม" in group
 
 
 def test_a_backlog_of_deferred_group_messages_does_not_hold_up_a_reply(citizen, runtime, line):
@@ -206,7 +208,7 @@ def test_production_refuses_sqlite():
 
     env = {"ENVIRONMENT": "production", "LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t",
            "HOTLINE_LINE_TO": "C" + "a" * 32, "STAFF_FALLBACK_LINE_TO": "C" + "b" * 32,
-           "ADMIN_API_TOKEN": "x"}
+           "ADMIN_API_TOKEN": "x", "SECRET_KEY": "k"}
     with pytest.raises(SettingsError, match="PostgreSQL"):
         from_env(env).check()
     assert from_env({**env, "DATABASE_URL": "postgres://db/intake"}).check()
