@@ -286,3 +286,33 @@ def test_open311_services_requests_and_post(client, db):
     assert case.channel == "ess" and case.center_id and case.phone == "0812345678"
     bad = client.post("/open311/v2/requests.json", json=[1, 2])
     assert bad.status_code == 400
+
+
+def test_dashboard_filters_and_overdue_highlight(make_citizen, runtime, db, app):
+    from sqlalchemy import update
+
+    make_staff(runtime, "hotline1", "hotline")
+    jobless, teacher = make_citizen(), make_citizen()
+    jobless.say(HIGH)
+    answer_questions(jobless, topic="hardship")
+    teacher.say(NORMAL)
+    answer_questions(teacher, topic="child_protection", age="เด็ก (ต่ำกว่า 18)")
+    high, normal = latest_case(db, jobless.user_id), latest_case(db, teacher.user_id)
+    with runtime.transaction() as s:
+        s.execute(update(Case).where(Case.id == high.id)
+                  .values(ack_due_at=utcnow() - timedelta(minutes=5)))
+    browser = app.test_client()
+    sign_in(browser, "hotline1")
+
+    def listed(query: str) -> str:
+        return browser.get(f"/staff/?{query}").get_data(as_text=True)
+
+    assert high.case_no in listed("urgency=high") and normal.case_no not in listed("urgency=high")
+    assert normal.case_no in listed("topic=child_protection")
+    assert high.case_no not in listed("topic=child_protection")
+    assert high.case_no in listed("department=DSDW") and normal.case_no in listed("department=DCY")
+    overdue = listed("overdue=1")
+    assert high.case_no in overdue and normal.case_no not in overdue
+    assert 'class="overdue"' in overdue
+    assert high.case_no in listed("status=new&province=50")
+    assert high.case_no not in listed("status=closed")

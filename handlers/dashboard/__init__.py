@@ -38,6 +38,9 @@ bp = Blueprint("dashboard", __name__, url_prefix="/staff", template_folder="temp
 URGENCIES = ("emergency", "high", "normal")
 DEPARTMENTS = ("DCY", "DOP", "DEP", "DWF", "DSDW", "ATP", "HOTLINE")
 PAGE = 100
+TOPICS = ("child_protection", "child_support", "elderly_care", "elderly_benefits", "disability",
+          "domestic_violence", "women_family", "homeless", "hardship", "trafficking",
+          "suicide_risk", "none")
 EVENT_LABELS = {
     "created": "รับเรื่องเข้าระบบ", "routed": "ส่งถึงหน่วยงาน", "centre_notified": "แจ้งศูนย์",
     "hotline_alerted": "แจ้งสายด่วน 1300", "hotline_alert_failed": "แจ้งสายด่วนไม่สำเร็จ",
@@ -159,6 +162,7 @@ def case_list() -> Any:
             sc.audit(s, current_user, "search", count=len(found))
         return render_template("staff/cases.html", cases=found, args=request.args,
                                statuses=STATUSES, urgencies=URGENCIES, departments=DEPARTMENTS,
+                               topics=TOPICS,
                                is_overdue=is_overdue)
 
 
