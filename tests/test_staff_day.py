@@ -213,6 +213,13 @@ def test_dashboard_needs_sign_in_and_csrf(app, runtime):
     bad = browser.post("/staff/login", data={"username": "maehia", "password": "wrong-pass",
                                              "csrf_token": _csrf(browser.get("/staff/login").data)})
     assert "ไม่ถูกต้อง" in bad.get_data(as_text=True)
+    for _ in range(4):
+        browser.post("/staff/login", data={"username": "maehia", "password": "wrong-pass",
+                                           "csrf_token": _csrf(browser.get("/staff/login").data)})
+    # Five failures in 15 minutes: even the right password waits.
+    locked = browser.post("/staff/login", data={"username": "maehia", "password": PASSWORD,
+                                                "csrf_token": _csrf(browser.get("/staff/login").data)})
+    assert locked.status_code == 429
 
 
 def test_staff_cli_adds_lists_and_disables(app, runtime):

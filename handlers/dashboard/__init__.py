@@ -91,17 +91,33 @@ def _admin_only() -> None:
 
 # ---------------------------------------------------------------- sign-in
 
+MAX_LOGIN_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+
+
+def _recent_failures(s: Session, username: str) -> int:
+    """Failed sign-ins of this username in the last 15 minutes (guessing passwords is slow)."""
+    return len(s.scalars(select(AuditLog.id).where(
+        AuditLog.actor == f"login:{username}", AuditLog.action == "login_failed",
+        AuditLog.at > utcnow() - FAILURE_WINDOW)).all())
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     """Sign in with username and password."""
     if request.method == "POST":
         username = request.form.get("username", "")[:64]
         with _rt().transaction() as s:
+            if _recent_failures(s, username) >= MAX_LOGIN_FAILURES:
+                flash("ลองผิดหลายครั้งเกินไป กรุณารอ 15 นาทีแล้วลองใหม่", "error")
+                return render_template("staff/login.html"), 429
             staff = s.scalar(select(Staff).where(Staff.username == username))
             good = staff is not None and staff.active and \
                 staff.check_password(request.form.get("password", ""))
             if good:
                 staff.last_login_at = utcnow()
+                sc.audit(s, staff, "login")
+            else:
+                sc.audit(s, f"login:{username}", "login_failed")
         if good:
             login_user(staff)
             return redirect(url_for("dashboard.case_list"))
