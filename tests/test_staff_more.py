@@ -111,3 +111,30 @@ def test_the_simulator_staff_panel_acts_as_a_linked_staff_member(citizen, db, li
     finally:
         http.shutdown()
         http.server_close()
+
+
+def test_staff_see_the_photo_and_pin_of_a_case_in_their_scope_only(citizen, db, runtime, app):
+    from models import Attachment
+    from simulator.events import tiny_png
+    from tests.test_staff_day import sign_in
+
+    make_staff(runtime, "maehia", "centre", center_id="TC-500109")
+    make_staff(runtime, "dop-central", "department", department="DOP")
+    citizen.say(HIGH)
+    answer_questions(citizen, topic="hardship")
+    citizen.send_image(tiny_png())
+    case = latest_case(db, citizen.user_id)
+    photo = db.query(Attachment).filter_by(case_id=case.id).one()
+    assert photo.status == "stored"
+
+    staff = app.test_client()
+    sign_in(staff, "maehia")
+    page = staff.get(f"/staff/cases/{case.case_no}").get_data(as_text=True)
+    assert f"/staff/attachments/{photo.id}" in page and "google.com/maps" in page
+    got = staff.get(f"/staff/attachments/{photo.id}")
+    assert got.status_code == 200 and got.data == tiny_png()
+
+    other = app.test_client()
+    sign_in(other, "dop-central")  # a department that is not this case's (DSDW)
+    assert other.get(f"/staff/attachments/{photo.id}").status_code == 404
+    assert other.get(f"/staff/cases/{case.case_no}").status_code == 404
