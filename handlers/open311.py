@@ -26,6 +26,8 @@ TOPICS = ("child_protection", "child_support", "elderly_care", "elderly_benefits
           "domestic_violence", "women_family", "homeless", "hardship", "trafficking",
           "suicide_risk")
 CHANNELS = ("ess", "tpmap", "walk_in")
+# Even a rounded point can lead an abuser to a village: these topics never show one.
+NO_PUBLIC_POINT = ("domestic_violence", "trafficking", "suicide_risk", "child_protection")
 
 
 def _rt() -> Runtime:
@@ -60,6 +62,8 @@ def request_json(case: Case) -> dict[str, Any]:
     """A case as a public GeoReport request: labels, coarse place, statuses, no personal data."""
     def iso(value: datetime | None) -> str | None:
         return value.isoformat() if value else None
+    shown = case.latitude is not None and case.longitude is not None \
+        and case.topic not in NO_PUBLIC_POINT
     return {
         "service_request_id": case.case_no, "status": "open" if case.is_open else "closed",
         "x_status": case.status, "x_urgency": case.urgency, "x_channel": case.channel,
@@ -70,8 +74,8 @@ def request_json(case: Case) -> dict[str, Any]:
         "updated_datetime": iso(case.updated_at), "expected_datetime": iso(case.ack_due_at),
         "address": None, "address_id": None, "zipcode": None,
         "x_province_code": case.province_code,
-        "lat": round(case.latitude, 2) if case.latitude is not None else None,
-        "long": round(case.longitude, 2) if case.longitude is not None else None,
+        "lat": round(case.latitude, 2) if shown else None,
+        "long": round(case.longitude, 2) if shown else None,
         "media_url": None,
     }
 

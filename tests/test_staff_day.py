@@ -323,3 +323,18 @@ def test_dashboard_filters_and_overdue_highlight(make_citizen, runtime, db, app)
     assert 'class="overdue"' in overdue
     assert high.case_no in listed("status=new&province=50")
     assert high.case_no not in listed("status=closed")
+
+
+def test_open311_never_shows_a_point_for_violence_and_filters_by_status(client):
+    made = client.post("/open311/v2/requests.json", json={
+        "api_key": OPEN311_KEY, "service_code": "domestic_violence", "lat": 18.7606,
+        "long": 98.9297, "description": "ถูกทำร้ายที่บ้าน"})
+    assert made.status_code == 201
+    case_no = made.get_json()[0]["service_request_id"]
+    one = client.get(f"/open311/v2/requests/{case_no}.json").get_json()[0]
+    assert one["lat"] is None and one["long"] is None and one["description"] is None
+    assert client.get("/open311/v2/requests.json?status=closed").get_json() == []
+    assert [r["service_request_id"] for r in
+            client.get("/open311/v2/requests.json?status=open").get_json()] == [case_no]
+    assert client.get("/open311/v2/requests.json?start_date=yesterday").status_code == 400
+    assert client.get("/open311/v2/requests/OSS-2500-999999.json").status_code == 404

@@ -327,6 +327,12 @@ def report() -> Any:
 
 # ---------------------------------------------------------------- own account
 
+def _form_int(name: str) -> int:
+    """A numeric form field, 0 when missing or not a number."""
+    raw = request.form.get(name, "")
+    return int(raw) if raw.isdigit() else 0
+
+
 @bp.route("/me", methods=["GET", "POST"])
 @login_required
 def me() -> Any:
@@ -340,7 +346,7 @@ def me() -> Any:
         elif what == "token":
             shown["token"] = sc.create_token(s, staff, request.form.get("name", "dashboard"))
         elif what == "revoke":
-            token = s.get(ApiToken, int(request.form.get("token_id", "0") or 0))
+            token = s.get(ApiToken, _form_int("token_id"))
             if token is not None and token.staff_id == staff.id:
                 token.revoked_at = utcnow()
         tokens = s.scalars(select(ApiToken).where(ApiToken.staff_id == staff.id)
@@ -375,7 +381,7 @@ def _admin_action(s: Session, form: Any) -> dict[str, str]:
             sc.audit(s, current_user, "staff_added", username=form.get("username"))
             flash("เพิ่มบัญชีแล้ว", "ok")
         elif what == "disable":
-            staff = s.get(Staff, int(form.get("staff_id", "0") or 0))
+            staff = s.get(Staff, _form_int("staff_id"))
             if staff is not None and staff.id != current_user.id:
                 staff.active = False
                 for token in s.scalars(select(ApiToken).where(ApiToken.staff_id == staff.id)):
