@@ -197,7 +197,7 @@ def emergency_alert(case: Case) -> dict[str, Any]:
                place=place_label(case),
                phone=format_phone(case.phone) if case.phone else m.t("not_given"),
                description=case.description[:1500] or "-")
-    return m.text(body, [_ack_button(case)])
+    return m.text(body, staff_buttons(case))
 
 
 def _push_all(session: Session, targets: list[str], message: dict[str, Any], purpose: str,
