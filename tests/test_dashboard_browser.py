@@ -110,3 +110,41 @@ def test_report_page_draws_its_chart_without_any_cdn(browser, server, runtime, c
     assert "cdn" not in browser.page_source.lower()
     browser.set_window_size(1200, 1000)
     browser.save_screenshot(str(ARTIFACTS / "dashboard-report.png"))
+
+
+def test_a_newcomer_acts_as_staff_in_the_simulator_staff_panel(browser, server, citizen, line,
+                                                              worker, runtime, db):
+    import threading
+
+    from sqlalchemy import func, update
+    from werkzeug.serving import make_server
+
+    from models import InboundEvent
+    from simulator.app import STAFF_USER_ID, create_app
+
+    sim = make_server("127.0.0.1", 0, create_app(line, f"{server}/callback"), threaded=True)
+    threading.Thread(target=sim.serve_forever, daemon=True).start()
+    try:
+        make_staff(runtime, "demo-staff", "hotline", name="เจ้าหน้าที่ทดลอง")
+        with runtime.transaction() as s:
+            s.execute(update(Staff).values(line_user_id=STAFF_USER_ID))
+        citizen.say(HIGH)
+        answer_questions(citizen, topic="hardship")
+        case = latest_case(db, citizen.user_id)
+        browser.set_window_size(1400, 1000)
+        browser.get(f"http://127.0.0.1:{sim.server_port}/")
+        group = browser.find_element(By.CSS_SELECTOR, f'.case-group[data-case="{case.case_no}"]')
+        events_before = db.scalar(select(func.count(InboundEvent.id)))
+        accept = next(b for b in group.find_elements(By.CSS_SELECTOR, ".note-quick button")
+                      if b.text == "รับเรื่อง")
+        accept.click()
+        WebDriverWait(browser, 10).until(
+            lambda _: db.scalar(select(func.count(InboundEvent.id))) > events_before)
+        worker.run_until_idle()
+        assert latest_case(db, citizen.user_id).status == "acknowledged"
+        WebDriverWait(browser, 10).until(lambda d: "รับเรื่องแล้วโดย" in d.find_element(
+            By.CSS_SELECTOR, f'.case-group[data-case="{case.case_no}"]').text)
+        browser.save_screenshot(str(ARTIFACTS / "simulator-staff-panel.png"))
+    finally:
+        sim.shutdown()
+        sim.server_close()
