@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
 
 from handlers import cases as c
 from handlers import staff_core as sc
@@ -24,6 +25,12 @@ TRANSITIONS = c.TRANSITIONS
 COLUMN = {"line_user_id": Case.reporter_line_user_id, "status": Case.status,
           "department": Case.department, "province_code": Case.province_code,
           "urgency": Case.urgency}
+
+
+@bp.errorhandler(HTTPException)
+def json_error(error: HTTPException) -> Any:
+    """API errors as JSON {"error": …} with their status, never an HTML page."""
+    return jsonify({"error": error.description, "status": error.code}), error.code
 
 
 def principal(session: Session) -> Staff:

@@ -63,7 +63,7 @@ def test_status_api_answers_400_to_bodies_of_the_wrong_shape(citizen, client, bo
     case_no = client.get("/api/v1/cases", headers=AUTH).get_json()["cases"][0]["case_no"]
     answer = client.post(f"/api/v1/cases/{case_no}/status", headers=AUTH, data=body,
                          content_type="application/json")
-    assert answer.status_code == 400
+    assert answer.status_code == 400 and answer.get_json()["error"]
     assert client.get(f"/api/v1/cases/{case_no}", headers=AUTH).get_json()["status"] == "new"
 
 
