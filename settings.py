@@ -31,7 +31,7 @@ class Settings:
     environment: str = "development"
     embedded_worker: bool = False
     worker_poll_seconds: float = 0.5
-    line_timeout_seconds: float = 10.0
+    line_timeout_seconds: float = 5.0
     conversation_idle_minutes: int = 30
     privacy_notice_version: str = "2026-11"
     outbox_retention_days: int = 30

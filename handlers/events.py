@@ -65,7 +65,8 @@ class Ctx:
     def received_at(self) -> datetime:
         """When LINE sent the event (the reply token's minute starts here)."""
         ms = self.event.get("timestamp") or 0
-        return datetime.fromtimestamp(ms / 1000, tz=UTC) if ms else self.now
+        # Never later than now: a clock ahead of ours must not stretch the token's minute.
+        return min(datetime.fromtimestamp(ms / 1000, tz=UTC), self.now) if ms else self.now
 
     def reply(self, messages: list[dict[str, Any]], case_id: int | None = None) -> None:
         """Queue an answer to this event's chat (reply token first, push after)."""

@@ -70,10 +70,13 @@ def _gate(platform: FakeLinePlatform) -> Response | None:
     body = request.get_json(silent=True, force=True) if request.method == "POST" else None
     g.line_record = platform.record_request(request.method, request.path, dict(request.headers), body)
     pause = platform.take_delay(request.path)
-    if pause:
-        time.sleep(pause)
+    chaos_status, late = platform.take_chaos(request.path, body)
+    if pause or late:
+        time.sleep(pause + late)
     if platform.is_down:
         return error(503)
+    if chaos_status:
+        return error(chaos_status)
     fault = platform.take_fault(request.path)
     if fault is not None:
         response = jsonify(fault.body)
