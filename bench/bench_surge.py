@@ -20,6 +20,7 @@ import http.client
 import logging
 import math
 import os
+import resource
 import shlex
 import shutil
 import signal
@@ -393,6 +394,41 @@ def wait_for_reply(platform: FakeLinePlatform, user: str, seconds: float) -> boo
 # ---------------------------------------------------------------- figures
 
 
+class CpuMeter:
+    """How busy the machine was during a run, and how much of that was this benchmark."""
+
+    def __init__(self, procs: Processes) -> None:
+        self.procs = procs
+        self.start = self._snapshot()
+
+    def _snapshot(self) -> tuple[float, float, float]:
+        """(machine busy CPU s, machine total CPU s, our CPU s) since boot."""
+        tick = os.sysconf("SC_CLK_TCK")
+        with open("/proc/stat") as f:
+            cpu = [int(x) for x in f.readline().split()[1:]]
+        idle = cpu[3] + cpu[4]
+        sessions = {c.pid for _, c in self.procs.children}
+        ours = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) in sessions:
+                ours += int(fields[11]) + int(fields[12])
+        me = resource.getrusage(resource.RUSAGE_SELF)
+        return (sum(cpu) - idle) / tick, sum(cpu) / tick, ours / tick + me.ru_utime + me.ru_stime
+
+    def report(self) -> str:
+        """Busy shares of all cores since the start: whole machine, this benchmark, others."""
+        end = self._snapshot()
+        busy, total, ours = (e - s for e, s in zip(end, self.start, strict=True))
+        if total <= 0:
+            return ""
+        return (f"CPU during the run: machine {100 * busy / total:.0f} % busy, this benchmark "
+                f"{100 * ours / total:.0f} %, other processes {100 * max(0.0, busy - ours) / total:.0f} %")
+
+
 def pct(values: list[float], p: float) -> float:
     """The p-th percentile (nearest rank) of values; nan when empty."""
     if not values:
@@ -418,6 +454,7 @@ class Result:
     e2e_rate: float | None = None
     e2e_note: str = ""
     failed_events: int = 0
+    cpu_note: str = ""
 
 
 def first_replies(platform: FakeLinePlatform, load: Load) -> tuple[dict[str, float], dict[str, str]]:
@@ -494,8 +531,10 @@ def bench_echo(opts: Options, platform: FakeLinePlatform, procs: Processes) -> R
         warm_up_user = random_user_id()
         Connection(port).post(*_signed(platform, warm_up_user, "สวัสดีค่ะ"))
         platform.clear()
+        meter = CpuMeter(procs)
         load = run_load(port, platform, plan(opts.events, opts.users), opts.connections, opts.load_timeout)
         result = result_of("echo bot", platform, load)
+        result.cpu_note = meter.report()
         if platform.delivered:
             last = max(d["at"] for d in platform.delivered)
             result.e2e_rate = result.ok / (last - load.started)
@@ -551,12 +590,14 @@ def bench_ours(opts: Options, platform: FakeLinePlatform, procs: Processes, db: 
         drain(db, 0, 0, 30)
         watermark = db.max_event_id()
         platform.clear()
+        meter = CpuMeter(procs)
         with sampling(py_spy, pids[0], procs):
             load = run_load(port, platform, plan(opts.events, opts.users), opts.connections,
                             opts.load_timeout)
             finished, failed, last, complete = drain(db, watermark, sum(p.status == 200 for p in load.posts),
                                                      opts.drain_timeout)
         result = result_of(name, platform, load)
+        result.cpu_note = meter.report()
     result.failed_events = failed
     if last is not None and finished:
         result.e2e_rate = finished / (last - load.started)
@@ -630,6 +671,8 @@ def print_table(results: list[Result], echo: Result | None) -> None:
               f"users, {_fmt(share)} % by reply token ({r.via_reply} reply, {r.via_push} push)"
               + (f"; {r.failed_events} events failed" if r.failed_events else "")
               + (f"; {r.e2e_note}" if r.e2e_note else ""))
+        if r.cpu_note:
+            print(f"    {r.cpu_note}")
 
 
 # ---------------------------------------------------------------- main
