@@ -8,6 +8,11 @@ gunicorn options), then sends the same load to each in turn: N signed text event
 users over C keep-alive connections, each user's messages in order. Prints figures and
 ratios, never asserts them. Everything listens on 127.0.0.1 and is stopped at the end.
 
+ack: one POST's round trip as the sender sees it. first reply: per user, from the POST of
+their first message to the fake platform receiving the first reply or push to them. end to
+end: events finished / (last event's processed_at - first POST). The CPU line says how much
+of the machine other processes took meanwhile (it is shared: compare runs with that in mind).
+
 Usage: .venv/bin/python bench/bench_surge.py [--events 1500] [--users 200] [--connections 16]
        [--workers 1] [--database sqlite|postgresql] [--pg-scaling auto|on|off]
        [--profile-worker FILE.prof] [--py-spy FILE.txt]
