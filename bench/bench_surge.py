@@ -694,8 +694,8 @@ def parse_args(argv: list[str] | None) -> Options:
     p.add_argument("--pg-scaling", choices=("auto", "on", "off"), default="auto",
                    help="PostgreSQL with 1 and 2 workers (auto: when PostgreSQL answers)")
     p.add_argument("--pg-url", default=PG_ADMIN_URL, help="admin URL; fresh databases are made there")
-    p.add_argument("--drain-timeout", type=float, default=60, help="seconds to wait for the worker")
-    p.add_argument("--load-timeout", type=float, default=60, help="seconds the load may take")
+    p.add_argument("--drain-timeout", type=float, default=45, help="seconds to wait for the worker")
+    p.add_argument("--load-timeout", type=float, default=40, help="seconds the load may take")
     p.add_argument("--profile-worker", metavar="FILE", help="run the main run's first worker under cProfile")
     p.add_argument("--py-spy", metavar="FILE", help="sample the main run's first worker with py-spy (raw)")
     a = p.parse_args(argv)
