@@ -37,6 +37,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -460,6 +461,7 @@ class Result:
     e2e_note: str = ""
     failed_events: int = 0
     cpu_note: str = ""
+    line_calls: str = ""
 
 
 def first_replies(platform: FakeLinePlatform, load: Load) -> tuple[dict[str, float], dict[str, str]]:
@@ -479,7 +481,8 @@ def result_of(name: str, platform: FakeLinePlatform, load: Load) -> Result:
     acks = [p.latency * 1000 for p in load.posts]
     latency, via = first_replies(platform, load)
     firsts = [s * 1000 for s in latency.values()]
-    return Result(
+    calls = Counter(r["path"].rsplit("/", 1)[-1] for r in platform.requests if r["path"].startswith("/v2/bot/"))
+    return Result(line_calls=", ".join(f"{n} {kind}" for kind, n in calls.most_common(4)),
         name=name, events=len(load.posts), ok=sum(p.status == 200 for p in load.posts),
         ack_rate=len(load.posts) / load.elapsed if load.elapsed else math.nan,
         ack_ms={p: pct(acks, p) for p in (50, 95, 99)}, first_ms={p: pct(firsts, p) for p in (50, 95)},
@@ -676,6 +679,8 @@ def print_table(results: list[Result], echo: Result | None) -> None:
               f"users, {_fmt(share)} % by reply token ({r.via_reply} reply, {r.via_push} push)"
               + (f"; {r.failed_events} events failed" if r.failed_events else "")
               + (f"; {r.e2e_note}" if r.e2e_note else ""))
+        if r.line_calls:
+            print(f"    LINE API calls received by the fake platform: {r.line_calls}")
         if r.cpu_note:
             print(f"    {r.cpu_note}")
 
