@@ -27,6 +27,7 @@ from handlers.outbox import queue_push
 from handlers.sender import LineSender, next_attempt
 from handlers.turn import Turn
 from models import Attachment, Conversation, InboundEvent, LineUser, OutboundMessage, utcnow
+from privacy import run_retention
 from runtime import Runtime
 
 log = logging.getLogger("worker")
@@ -346,6 +347,7 @@ class Worker:
             return 0
         self._last_purge = now
         self.purge_sent_messages()
+        run_retention(self.runtime, self.settings, utcnow())
         return 0
 
     def purge_sent_messages(self) -> int:
