@@ -6,11 +6,12 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from sqlalchemy import case as when
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models import ERASED, Case, Consent, Contact, InboundEvent, OutboundMessage, PrivacyRequest
-from privacy.erasure import erase_case, finish
+from privacy.erasure import DONE_STATUSES, erase_case, finish
 from privacy.notify import finish_waiting
 from settings import Settings
 
@@ -53,8 +54,11 @@ def anonymise_logs(session: Session, settings: Settings, now: datetime) -> int:
         InboundEvent.received_at < cutoff, InboundEvent.status != "pending",
         InboundEvent.chat_id != ERASED).values(chat_id=ERASED, payload=None)).rowcount or 0
     done += session.execute(update(OutboundMessage).where(
-        OutboundMessage.created_at < cutoff, OutboundMessage.purged_at.is_not(None),
-        OutboundMessage.to != ERASED).values(to=ERASED)).rowcount or 0
+        OutboundMessage.created_at < cutoff, OutboundMessage.status.in_(DONE_STATUSES),
+        OutboundMessage.to != ERASED).values(
+        to=ERASED, messages=[],
+        purged_at=when((OutboundMessage.purged_at.is_(None), now), else_=OutboundMessage.purged_at))
+    ).rowcount or 0
     return done
 
 
