@@ -218,8 +218,11 @@ def finish(session: Session, request: PrivacyRequest, now: datetime) -> bool:
     conv = session.get(Conversation, user_id)
     if unsent is not None or (conv is not None and conv.locked_until and conv.locked_until > now):
         return False
-    if conv is not None and returned is None:
-        session.delete(conv)
+    if returned is None:  # only a quiet, idle chat: a worker may take its lock at any moment
+        session.execute(delete(Conversation).where(
+            Conversation.chat_id == user_id, Conversation.state == IDLE,
+            or_(Conversation.locked_until.is_(None), Conversation.locked_until <= now))
+            .execution_options(synchronize_session=False))
     _blank_outbox(session, (OutboundMessage.to == user_id) & (OutboundMessage.created_at <= before),
                   user_id, now)
     session.execute(update(InboundEvent).where(

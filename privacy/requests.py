@@ -65,15 +65,16 @@ def close_request(request: PrivacyRequest, status: str) -> None:
 
 def handle_request(ctx: Ctx, text: str) -> bool:
     """Answer a PDPA request or its confirmation; False lets the conversation take the text."""
-    if not ctx.user_id or ctx.in_group or len(text) > LONGEST_REQUEST:
+    if not ctx.user_id or ctx.in_group:
         return False
-    said = read(text)
+    short = len(text) <= LONGEST_REQUEST
+    said = read(text) if short else Said(None)
     pending = awaiting(ctx.session, ctx.user_id, ctx.now)
     if pending is not None:
-        if _answers(text, "confirm"):
+        if short and _answers(text, "confirm"):
             confirmed(ctx, pending)
             return True
-        if _answers(text, "cancel"):
+        if short and _answers(text, "cancel"):
             close_request(pending, "cancelled")
             ctx.reply([m.text(t("erase_cancelled", pending.language), m.main_menu(pending.language))])
             return True
