@@ -42,7 +42,8 @@ class PrivacyRequest(Base):
     # Kept only until the last trace of the citizen is gone, then set to ERASED.
     line_user_id: Mapped[str] = mapped_column(String(64), index=True)
     channel: Mapped[str] = mapped_column(String(16))  # line | admin
-    # awaiting_confirmation | cancelled | expired | waiting_case_close | done | finished
+    # awaiting_confirmation → cancelled | abandoned | expired, or confirmed → done → finished
+    # (waiting_case_close while an open emergency is kept)
     status: Mapped[str] = mapped_column(String(24), index=True)
     language: Mapped[str] = mapped_column(String(8), default="th")
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
