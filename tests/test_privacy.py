@@ -302,3 +302,22 @@ def test_erased_reporter_is_never_messaged(citizen, db, runtime, client, line, w
     db.expire_all()
     assert db.get(LineUser, ERASED).following is False
     assert db.get(Conversation, citizen.user_id).data == {}
+
+
+def test_admin_erasure_of_a_citizen_tells_them_and_leaves_no_trace(app, citizen, db, runtime,
+                                                                   worker, line):
+    make_case(citizen)
+    runner = app.test_cli_runner()
+    shown = json.loads(runner.invoke(args=["pdpa", "show", "--line-user-id", citizen.user_id]).output)
+    assert [c["purpose"] for c in shown["consents"]] == ["share_with_agencies", "follow_up_contact"]
+    assert shown["contacts"] == 1 and shown["cases"][0]["personal_data"][:2] == ["line_id", "phone"]
+
+    done = runner.invoke(args=["pdpa", "erase", "--line-user-id", citizen.user_id], input="y\n")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output[done.output.index("{"):])["kept"] == []
+    worker.run_until_idle()
+    assert "ตามคำขอของคุณ เราได้ลบข้อมูลส่วนตัวของคุณแล้ว" in line.texts_to(citizen.user_id)[-1]
+    run_retention(runtime, runtime.settings, utcnow())
+    assert traces(db, (citizen.user_id, STORY_MARK, "private-photo", *PHONE_FORMS)) == []
+    request = db.scalar(select(PrivacyRequest))
+    assert (request.channel, request.status) == ("admin", "finished")
