@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from handlers import messages as m
 from handlers import replies
-from models import ERASED, PrivacyRequest
+from models import ERASED, Conversation, PrivacyRequest
 from privacy.access import describe, held, holds_anything
 from privacy.erasure import Erasure, cases_of, erase_subject, must_keep
 from privacy.texts import joined, t, word
@@ -50,12 +50,18 @@ def _answers(text: str, name: str) -> bool:
 
 
 def awaiting(session: Session, user_id: str, now: datetime) -> PrivacyRequest | None:
-    """Return the citizen's erasure request waiting for 'ยืนยันลบ', if still fresh."""
-    return session.scalar(select(PrivacyRequest).where(
+    """Return the citizen's erasure request waiting for 'ยืนยันลบ', if it is the open question."""
+    request = session.scalar(select(PrivacyRequest).where(
         PrivacyRequest.line_user_id == user_id, PrivacyRequest.channel == "line",
         PrivacyRequest.status == "awaiting_confirmation",
         PrivacyRequest.requested_at >= now - CONFIRM_WITHIN)
         .order_by(PrivacyRequest.id.desc()).limit(1))
+    conv = session.get(Conversation, user_id)
+    if request is not None and conv is not None and conv.updated_at > request.requested_at:
+        # The conversation has moved on since: a 'yes' now answers its question, not ours.
+        close_request(request, "abandoned")
+        return None
+    return request
 
 
 def close_request(request: PrivacyRequest, status: str) -> None:
@@ -65,20 +71,19 @@ def close_request(request: PrivacyRequest, status: str) -> None:
 
 def handle_request(ctx: Ctx, text: str) -> bool:
     """Answer a PDPA request or its confirmation; False lets the conversation take the text."""
-    if not ctx.user_id or ctx.in_group:
+    if not ctx.user_id or ctx.in_group or len(text) > LONGEST_REQUEST:
         return False
-    short = len(text) <= LONGEST_REQUEST
-    said = read(text) if short else Said(None)
-    pending = awaiting(ctx.session, ctx.user_id, ctx.now)
+    answer = "confirm" if _answers(text, "confirm") else "cancel" if _answers(text, "cancel") else None
+    # Only a yes or no can answer the question: other texts cost no query.
+    pending = awaiting(ctx.session, ctx.user_id, ctx.now) if answer else None
+    if pending is not None and answer == "confirm":
+        confirmed(ctx, pending)
+        return True
     if pending is not None:
-        if short and _answers(text, "confirm"):
-            confirmed(ctx, pending)
-            return True
-        if short and _answers(text, "cancel"):
-            close_request(pending, "cancelled")
-            ctx.reply([m.text(t("erase_cancelled", pending.language), m.main_menu(pending.language))])
-            return True
-        close_request(pending, "abandoned")  # the citizen moved on to something else
+        close_request(pending, "cancelled")
+        ctx.reply([m.text(t("erase_cancelled", pending.language), m.main_menu(pending.language))])
+        return True
+    said = read(text)
     if said.kind == "erase":
         ask_to_confirm(ctx, said.lang)
     elif said.kind == "show":

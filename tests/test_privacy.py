@@ -121,6 +121,15 @@ def test_confirmation_too_late_erases_nothing(citizen, db, runtime):
     assert cases(db, citizen.user_id)[0].phone == "0812345678"
 
 
+def test_a_yes_after_the_conversation_moved_on_is_not_a_confirmation(citizen, db):
+    make_case(citizen)
+    citizen.say("ลบข้อมูลของฉัน")
+    citizen.say("ขอความช่วยเหลือ")  # the citizen turned to something else
+    citizen.say("ใช่")
+    assert cases(db, citizen.user_id)[0].phone == "0812345678"
+    assert db.scalar(select(PrivacyRequest)).status == "abandoned"
+
+
 def test_english_writer_is_asked_and_answered_in_english(citizen, db):
     make_case(citizen)
     citizen.say("Please delete my data")
