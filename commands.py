@@ -14,6 +14,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from models import Center
+from privacy.admin import register_pdpa_commands
 from referral.directory import export_centers_csv, parse_centers_csv, seed_rows
 from runtime import Runtime
 
@@ -74,6 +75,7 @@ def register_commands(app: Flask) -> None:
         added = seed_centers(runtime)
         click.echo(f"database ready; {added} centres seeded")
 
+    register_pdpa_commands(app)
     centers = AppGroup("centers", help="The centre directory.")
     app.cli.add_command(centers)
 

@@ -23,6 +23,8 @@ from jobs.events import EventQueue
 from jobs.maintenance import purge_sent_messages
 from jobs.outbox import OutboxSender
 from jobs.timeouts import run_timeouts
+from models import utcnow
+from privacy import run_retention
 from runtime import Runtime
 
 log = logging.getLogger("worker")
@@ -126,6 +128,7 @@ class Worker:
             return 0
         self._last_maintenance = now
         self.purge_sent_messages()
+        run_retention(self.runtime, self.settings, utcnow())  # PDPA: closed cases, contacts
         return 0
 
 

@@ -18,6 +18,7 @@ from handlers.phone import find_phone, format_phone, normalize_phone
 from handlers.turn import Input, Turn
 from intents import classify
 from models import Case, Contact, utcnow
+from privacy import record_consent
 from referral import Place, extract_place, locate_pin, locate_text
 
 IDLE = "idle"
@@ -595,6 +596,7 @@ def answered_consent(turn: Turn, given: Input) -> str:
     """Record consent (answer, time, notice version); without it nothing is shared."""
     agreed = given.params.get("v") == "yes"
     turn.remember(consent=agreed, consent_at=turn.now.isoformat())
+    record_consent(turn, agreed)
     if not agreed:
         turn.say(m.text(m.t("consent_declined", turn.lang), m.main_menu(turn.lang)))
         turn.forget()

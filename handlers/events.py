@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+import privacy
 from handlers import cases as c
 from handlers import conversation as flow
 from handlers import messages as m
@@ -136,6 +137,8 @@ def on_message(ctx: Ctx) -> None:
     _touch_user(ctx)
     message = ctx.event.get("message") or {}
     kind = message.get("type")
+    if kind == "text" and privacy.handle_request(ctx, message.get("text", "")):
+        return
     if kind == "text":
         run_turn(ctx, Input("text", text=message.get("text", "")))
     elif kind == "location":

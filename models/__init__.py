@@ -3,11 +3,14 @@
 from models.base import Base, make_engine, make_session_factory, utcnow
 from models.case import OPEN_STATUSES, STATUSES, Attachment, Case, CaseCounter, CaseEvent, Contact
 from models.center import Center
+from models.consent import ERASED, PURPOSES, Consent, PrivacyRequest
 from models.conversation import Conversation
 from models.line import InboundEvent, LineGroup, LineUser, OutboundMessage
 
 __all__ = [
+    "ERASED",
     "OPEN_STATUSES",
+    "PURPOSES",
     "STATUSES",
     "Attachment",
     "Base",
@@ -16,11 +19,13 @@ __all__ = [
     "CaseEvent",
     "Contact",
     "Center",
+    "Consent",
     "Conversation",
     "InboundEvent",
     "LineGroup",
     "LineUser",
     "OutboundMessage",
+    "PrivacyRequest",
     "make_engine",
     "make_session_factory",
     "utcnow",
