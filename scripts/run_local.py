@@ -77,7 +77,8 @@ def main() -> None:
     web = f"http://127.0.0.1:{env['PORT']}"
     if wait_until_up(f"{web}/healthz"):
         print(f"\nService up: {web}  (webhook {web}/callback)")
-        if simulate:
+        if simulate:  # the simulator starts empty: give it the rich menu, as `flask line rich-menu` does on LINE
+            subprocess.run([sys.executable, "-m", "flask", "--app", "bot", "line", "rich-menu"], cwd=ROOT, env=env)
             print(f"LINE simulator: open http://127.0.0.1:{env['SIM_PORT']} to chat with the bot")
         print(f"Case API: curl -H 'Authorization: Bearer {env['ADMIN_API_TOKEN']}' {web}/api/v1/cases\n")
     try:

@@ -199,3 +199,23 @@ def add_rich_menu_routes(bp: Blueprint, menus: RichMenus) -> None:
     bp.add_url_rule("/v2/bot/richmenu/<menu_id>/content", "richmenu_content", content, methods=["GET", "POST"])
     bp.add_url_rule("/v2/bot/user/all/richmenu/<menu_id>", "richmenu_set_default", set_default, methods=["POST"])
     bp.add_url_rule("/v2/bot/user/all/richmenu", "richmenu_default", default, methods=["GET", "DELETE"])
+
+
+def add_rich_menu_view(app: Any, platform: Any) -> None:
+    """The page's view of the default rich menu: its object and its image."""
+
+    @app.get("/sim/api/richmenu")
+    def rich_menu() -> Response:
+        """The default rich menu (null when none) and the URL of its image."""
+        menu = platform.rich_menus.default()
+        if menu is None:
+            return jsonify(menu=None)
+        return jsonify(menu=menu.body, image=f"/sim/api/richmenu/image?id={menu.body['richMenuId']}")
+
+    @app.get("/sim/api/richmenu/image")
+    def rich_menu_image() -> Response:
+        """A rich menu's uploaded image."""
+        menu = platform.rich_menus.get(request.args.get("id", ""))
+        if menu is None or menu.image is None:
+            return Response(status=404)
+        return Response(menu.image, content_type=menu.content_type)
