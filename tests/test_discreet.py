@@ -7,7 +7,8 @@ import yaml
 
 from handlers import discreet
 from handlers.messages import HERE
-from tests.test_conversation import PHONE, answer_questions
+from tests.conftest import ADMIN_TOKEN
+from tests.test_conversation import PHONE, answer_questions, latest_case
 
 VIOLENCE = "ช่วยด้วย สามีกำลังเมาอาละวาด เอามีดไล่ฟันหนู ตอนนี้หนูล็อกห้องน้ำอยู่"
 SUICIDE = "ไม่อยากอยู่แล้ว เหนื่อยมาก คืนนี้จะกินยาให้หมดแผงเลย"
@@ -107,3 +108,14 @@ def test_people_at_risk_are_told_how_to_delete_the_chat(citizen, story):
 def test_no_safety_tip_when_nobody_may_be_watching(citizen):
     replies = citizen.say(ELDERLY)
     assert not any(m["type"] == "text" and m["text"].startswith(SAFETY_TIP_START) for m in replies)
+
+
+def test_staff_status_note_stays_below_the_preview_line(citizen, line, client, worker, db):
+    run_emergency(citizen, VIOLENCE)
+    case_no = latest_case(db, citizen.user_id).case_no
+    answer = client.post(f"/api/v1/cases/{case_no}/status", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+                         json={"status": "in_progress", "note": "ผู้ถูกทำร้ายปลอดภัยแล้ว ตำรวจรับทราบ"})
+    assert answer.status_code == 200
+    worker.run_until_idle()
+    update = line.messages_to(citizen.user_id)[-1]
+    assert "ทำร้าย" in update["text"] and previews_problems(line, citizen.user_id) == []

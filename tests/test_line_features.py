@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
+import requests
 from linebot.v3.messaging import FlexMessage
 from PIL import Image, ImageFont
 from sqlalchemy import select
@@ -143,6 +144,14 @@ def test_case_card_is_a_valid_flex_message_with_a_discreet_alt_text():
     assert actions[0] == {"type": "message", "label": "ติดตามเรื่อง", "text": "ติดตามเรื่อง"}
     assert actions[1]["uri"] == "tel:053123456"
     assert parsed.to_dict()["contents"]["type"] == "bubble"
+
+
+def test_fake_platform_accepts_the_case_card(line):
+    card = flex.case_confirmation("OSS-2569-000123", "ดย.", "ศูนย์ฯ ตำบลแม่เหียะ", "053-123-456", "ภายใน 1 วันทำการ")
+    response = requests.post(f"{line.url}/v2/bot/message/push", timeout=5,
+                             json={"to": "U" + "a" * 32, "messages": [card]},
+                             headers={"Authorization": f"Bearer {line.access_token}"})
+    assert response.status_code == 200, response.text
 
 
 def test_case_card_without_a_centre_phone_offers_1300():

@@ -113,3 +113,26 @@ def test_loading_seconds_follow_lines_rule(fake_line):
                                  json={"chatId": "U" + "a" * 32, "loadingSeconds": seconds},
                                  headers={"Authorization": f"Bearer {TOKEN}"})
         assert response.status_code == status, seconds
+
+
+def flex(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"type": "flex", "altText": "เลขที่ 1", "contents": {"type": "bubble", "body": body}}]
+
+
+@pytest.mark.parametrize("body,prop", [
+    ({"type": "box", "layout": "diagonal", "contents": []}, "messages[0].contents.body.layout"),
+    ({"type": "box", "layout": "vertical"}, "messages[0].contents.body.contents"),
+    ({"type": "box", "layout": "vertical", "contents": [{"type": "text"}]}, "messages[0].contents.body.contents[0].text"),
+    ({"type": "box", "layout": "vertical", "contents": [{"type": "button", "action": {"type": "uri", "label": "x",
+                                                                                       "uri": "ftp://x"}}]},
+     "messages[0].contents.body.contents[0].action.uri"),
+    ({"type": "box", "layout": "vertical", "contents": [{"type": "marquee"}]}, "messages[0].contents.body.contents[0].type"),
+    ({"type": "text", "text": "x"}, "messages[0].contents.body.type"),
+])
+def test_invalid_flex_bubbles_are_400(fake_line, body, prop):
+    response = requests.post(f"{fake_line.url}/v2/bot/message/push", timeout=5,
+                             json={"to": "U" + "a" * 32, "messages": flex(body)},
+                             headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 400
+    assert prop in [d["property"] for d in response.json()["details"]]
+
