@@ -31,6 +31,7 @@ WIDTH, HEIGHT = 2500, 1686
 MENU_NAME = "msdhs-main-menu"
 FONT = m.HERE / "assets" / "Loma-Bold.ttf"  # TLWG, GPL-2+ with font exception (assets/*.LICENSE.txt)
 INK, PAPER = "#FFFFFF", "#F4F6F8"
+LINE_API = "https://api.line.me"  # the SDK sends each call to its own host (api or api-data) when none is set
 
 
 @dataclass(frozen=True)
@@ -91,10 +92,15 @@ def _fitting_font(draw: ImageDraw.ImageDraw, label: str, width: int) -> ImageFon
     return ImageFont.truetype(str(FONT), 80)
 
 
+def sdk_host(settings: Settings) -> str | None:
+    """The SDK's host: None on real LINE, so the image goes to api-data.line.me; else the one stand-in host."""
+    base = settings.line_api_base_url.rstrip("/")
+    return None if base == LINE_API else base
+
+
 def install_rich_menu(settings: Settings, lang: str = "th") -> str:
     """Create the menu, upload its image, make it every user's default, drop older copies; return its id."""
-    config = Configuration(access_token=settings.line_channel_access_token or "unset",
-                           host=settings.line_api_base_url.rstrip("/"))
+    config = Configuration(access_token=settings.line_channel_access_token or "unset", host=sdk_host(settings))
     timeout = settings.line_timeout_seconds
     with ApiClient(config) as client:
         api, blob = MessagingApi(client), MessagingApiBlob(client)

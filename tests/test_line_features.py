@@ -61,6 +61,13 @@ def test_rich_menu_image_only_option_writes_a_png_without_calling_line(app, line
     assert Image.open(out).size == (2500, 1686) and not line.requests
 
 
+def test_on_real_line_the_image_goes_to_the_data_host(settings):
+    from dataclasses import replace
+
+    assert richmenu.sdk_host(replace(settings, line_api_base_url="https://api.line.me/")) is None
+    assert richmenu.sdk_host(settings) == settings.line_api_base_url
+
+
 def test_rich_menu_areas_tile_the_image_without_overlap():
     boxes = [a.bounds for a in richmenu.areas()]
     assert sum(w * h for _, _, w, h in boxes) == richmenu.WIDTH * richmenu.HEIGHT
