@@ -16,6 +16,7 @@ from handlers import cases as c
 from handlers import conversation as flow
 from handlers import messages as m
 from handlers.outbox import queue_push, queue_reply
+from handlers.richmenu import answer_privacy
 from handlers.turn import Input, Turn
 from models import Attachment, Case, Center, Conversation, LineGroup, LineUser, OutboundMessage
 from settings import Settings
@@ -207,6 +208,8 @@ def on_postback(ctx: Ctx) -> None:
     if ctx.in_group:
         return
     _touch_user(ctx)
+    if action == "privacy":  # the rich menu's privacy area, in any state
+        return answer_privacy(ctx)
     run_turn(ctx, Input("postback", action=action, params=params))
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select, update
 
 from handlers import conversation as flow
 from handlers.events import handle_event
+from handlers.loading import show_loading_if_slow
 from handlers.outbox import queue_push
 from handlers.sender import LineSender
 from models import Conversation, InboundEvent, utcnow
@@ -87,6 +88,7 @@ class EventQueue:
 
     def _handle_one(self, event_id: int, chat_id: str) -> bool:
         """Handle one event in one transaction; False if it failed (it will be retried)."""
+        show_loading_if_slow(self.runtime, self.sender, event_id)
         try:
             with self.runtime.transaction() as s:
                 row = s.get(InboundEvent, event_id, with_for_update=True)

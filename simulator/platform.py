@@ -15,6 +15,7 @@ from typing import Any, Self
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from simulator.ids import BOT_USER_ID
+from simulator.richmenus import RichMenus
 
 Listener = Callable[[str, dict[str, Any]], None]
 
@@ -104,6 +105,7 @@ class FakeLinePlatform:
         self._thread: threading.Thread | None = None
         self._profiles: dict[str, dict[str, str]] = {}
         self._contents: dict[str, tuple[bytes, str]] = {}
+        self.rich_menus = RichMenus()
         self._reset_traffic()
 
     def _reset_traffic(self) -> None:
