@@ -18,6 +18,7 @@ from handlers.phone import find_phone, format_phone, normalize_phone
 from handlers.turn import Input, Turn
 from intents import classify
 from models import Case, Contact, utcnow
+from privacy import record_consent
 from referral import Place, extract_place, locate_pin, locate_text
 
 IDLE = "idle"
@@ -299,7 +300,9 @@ def start_emergency(turn: Turn, text: str, topic: str, cls: Any) -> str:
                       phone=d.get("phone"))
     case = c.create_case(turn.session, turn.settings, intake, _place_obj(d.get("place")), turn.now)
     turn.conv.case_id = case.id
-    turn.say(m.text(m.t("emergency_alerted", lang, case_no=case.case_no)))
+    from handlers.discreet import safety_tip
+
+    turn.say(m.text(m.t("emergency_alerted", lang, case_no=case.case_no)), *safety_tip(intake.topic, lang))
     return advance(turn)
 
 
@@ -595,6 +598,7 @@ def answered_consent(turn: Turn, given: Input) -> str:
     """Record consent (answer, time, notice version); without it nothing is shared."""
     agreed = given.params.get("v") == "yes"
     turn.remember(consent=agreed, consent_at=turn.now.isoformat())
+    record_consent(turn, agreed)
     if not agreed:
         turn.say(m.text(m.t("consent_declined", turn.lang), m.main_menu(turn.lang)))
         turn.forget()
@@ -625,10 +629,9 @@ def confirm_case(turn: Turn, given: Input) -> str:
                       notice_version=turn.settings.privacy_notice_version)
     case = c.create_case(turn.session, turn.settings, intake, _place_obj(d.get("place")), turn.now)
     _link_attachments(turn, case)
-    center = case.center.name_th if case.center else m.t("unknown", lang)
-    turn.say(m.text(m.t("case_created", lang, case_no=case.case_no, center=center,
-                        department=c.department_label(case, lang),
-                        due=m.t(f"due_{case.urgency}", lang)), m.main_menu(lang)))
+    from handlers.flex import case_confirmation_for
+
+    turn.say(case_confirmation_for(case, c.department_label(case, lang), lang))
     turn.forget()
     return IDLE
 

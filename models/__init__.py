@@ -3,33 +3,38 @@
 from models.base import Base, make_engine, make_session_factory, utcnow
 from models.case import OPEN_STATUSES, STATUSES, Attachment, Case, CaseCounter, CaseEvent, Contact
 from models.center import Center
+from models.consent import ERASED, PURPOSES, Consent, PrivacyRequest
 from models.conversation import Conversation
 from models.line import InboundEvent, LineGroup, LineUser, OutboundMessage
 from models.staff import ROLES, ApiToken, AuditLog, CaseWork, LinkCode, Staff, token_digest
 
 __all__ = [
+    "ERASED",
     "OPEN_STATUSES",
+    "PURPOSES",
     "ROLES",
-    "ApiToken",
-    "AuditLog",
-    "CaseWork",
-    "LinkCode",
-    "Staff",
-    "token_digest",
     "STATUSES",
+    "ApiToken",
     "Attachment",
+    "AuditLog",
     "Base",
     "Case",
     "CaseCounter",
     "CaseEvent",
-    "Contact",
+    "CaseWork",
     "Center",
+    "Consent",
+    "Contact",
     "Conversation",
     "InboundEvent",
     "LineGroup",
     "LineUser",
+    "LinkCode",
     "OutboundMessage",
+    "PrivacyRequest",
+    "Staff",
     "make_engine",
     "make_session_factory",
+    "token_digest",
     "utcnow",
 ]

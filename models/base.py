@@ -80,6 +80,18 @@ def make_engine(url: str) -> Engine:
                          hide_parameters=True)
 
 
+def insert_ignore(session: Any, model: type, rows: dict[str, Any] | list[dict[str, Any]],
+                  index_elements: list[str]) -> Any:
+    """INSERT that skips rows whose unique key already exists (SQLite and PostgreSQL)."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(model).on_conflict_do_nothing(index_elements=index_elements)
+    return session.execute(statement, rows) if isinstance(rows, list) else \
+        session.execute(statement.values(**rows))
+
+
 def make_session_factory(engine: Engine) -> sessionmaker:
     """Sessions that keep loaded attributes after commit (handlers read them afterwards)."""
     return sessionmaker(bind=engine, expire_on_commit=False)

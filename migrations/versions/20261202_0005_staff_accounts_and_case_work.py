@@ -1,7 +1,7 @@
 """staff accounts and case work
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0006
 Create Date: 2026-12-02 14:02:05.449302
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import models.base
 
 
 revision: str = '0005'
-down_revision: Union[str, None] = '0003'
+down_revision: Union[str, None] = '0006'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
