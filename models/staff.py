@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -136,7 +136,6 @@ class CaseWork(Base):
     rating: Mapped[int | None]
     rated_at: Mapped[datetime | None]
     reopened_count: Mapped[int] = mapped_column(default=0)
-    citizen_note: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditLog(Base):

@@ -28,11 +28,12 @@ from models import (
 from referral.places import make_place
 
 # Unsent messages with these purposes carry the phone or the story to staff: dropped.
-PERSONAL_PURPOSES = ("staff_details", "hotline_alert", "staff_update")
+PERSONAL_PURPOSES = ("staff_details", "hotline_alert", "staff_update", "staff_message",
+                     "staff_relay")
 DONE_STATUSES = ("sent", "failed", "skipped")
 # History details under these keys may hold what the citizen wrote.
 PERSONAL_DETAIL_KEYS = frozenset({"phone", "description", "text", "note", "story", "name",
-                                  "message", "address"})
+                                  "message", "address", "citizen_note"})
 IDLE = "idle"  # the conversation's resting state (handlers.conversation.IDLE)
 
 

@@ -138,3 +138,37 @@ def test_staff_see_the_photo_and_pin_of_a_case_in_their_scope_only(citizen, db, 
     sign_in(other, "dop-central")  # a department that is not this case's (DSDW)
     assert other.get(f"/staff/attachments/{photo.id}").status_code == 404
     assert other.get(f"/staff/cases/{case.case_no}").status_code == 404
+
+
+def test_erasing_a_citizen_also_erases_what_staff_and_citizen_said_on_the_relay(
+        make_citizen, runtime, webhook, worker, line, db, app):
+    make_staff(runtime, "maehia", "centre", center_id="TC-500109")
+    staff_user = link_line(runtime, webhook, worker, line, "maehia")
+    citizen = make_citizen()
+    citizen.say(HIGH)
+    answer_questions(citizen, topic="hardship")
+    case = latest_case(db, citizen.user_id)
+    webhook.send_postback(staff_user, f"a=ack&case={case.case_no}", source_group=FALLBACK_GROUP)
+    webhook.send_postback(staff_user, f"a=s&do=write&case={case.case_no}")
+    worker.run_until_idle()
+    webhook.send_text(staff_user, "คุณสมหญิง บ้านเลขที่ 99 ใช่ไหมคะ")
+    worker.run_until_idle()
+    citizen.say("ใช่ค่ะ บ้านเลขที่ 99 ซอยวัด")
+    webhook.send_postback(staff_user, f"a=s&do=work&case={case.case_no}")
+    worker.run_until_idle()
+    erased = app.test_cli_runner().invoke(
+        args=["pdpa", "erase", "--case", case.case_no, "--yes", "--force"])
+    assert erased.exit_code == 0, erased.output
+    db.expire_all()
+    history = str([h.detail for h in latest_case_by_no(db, case.case_no).history])
+    assert "บ้านเลขที่ 99" not in history
+    assert {"staff_message", "citizen_message"} <= {
+        h.event for h in latest_case_by_no(db, case.case_no).history}
+
+
+def latest_case_by_no(db, case_no: str):
+    from sqlalchemy import select
+
+    from models import Case
+
+    return db.scalar(select(Case).where(Case.case_no == case_no))

@@ -65,7 +65,6 @@ def upgrade() -> None:
     sa.Column('rating', sa.Integer(), nullable=True),
     sa.Column('rated_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('reopened_count', sa.Integer(), nullable=False),
-    sa.Column('citizen_note', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['accepted_by'], ['staff.id'], name=op.f('fk_case_work_accepted_by_staff')),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_work_case_id_cases')),
     sa.PrimaryKeyConstraint('case_id', name=op.f('pk_case_work'))
