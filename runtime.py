@@ -21,6 +21,7 @@ class Runtime:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker
+    read_factory: sessionmaker
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -29,7 +30,9 @@ class Runtime:
         if url.startswith("sqlite:///"):
             Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         engine = models.make_engine(url)
-        return cls(settings, engine, models.make_session_factory(engine))
+        reader = engine.execution_options(readonly=True)
+        return cls(settings, engine, models.make_session_factory(engine),
+                   models.make_session_factory(reader))
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -41,5 +44,15 @@ class Runtime:
         except BaseException:
             session.rollback()
             raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """Reads only: on SQLite it takes no write lock, so it never waits behind a writer."""
+        session = self.read_factory()
+        try:
+            yield session
+            session.rollback()
         finally:
             session.close()

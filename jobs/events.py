@@ -39,24 +39,28 @@ class EventQueue:
         """Handle pending events chat by chat; returns how many were handled."""
         handled = 0
         for chat_id in self._chats_with_work():
-            if self._stop.is_set() or not self._lock_chat(chat_id):
-                continue
-            try:
-                handled += self._drain_chat(chat_id)
-            finally:
-                self._unlock_chat(chat_id)
+            if self._stop.is_set():
+                break
+            pending = self._lock_chat(chat_id)
+            if pending is not None:
+                handled += self._drain_chat(chat_id, pending)
         return handled
 
     def _chats_with_work(self) -> list[str]:
-        with self.runtime.transaction() as s:
+        """Chats with due events that no other worker is handling, oldest first."""
+        now = utcnow()
+        with self.runtime.read() as s:
             rows = s.execute(
                 select(InboundEvent.chat_id, func.min(InboundEvent.id).label("first"))
-                .where(InboundEvent.status == EventStatus.PENDING, _event_due(utcnow()))
+                .outerjoin(Conversation, Conversation.chat_id == InboundEvent.chat_id)
+                .where(InboundEvent.status == EventStatus.PENDING, _event_due(now),
+                       or_(Conversation.locked_until.is_(None), Conversation.locked_until < now))
                 .group_by(InboundEvent.chat_id)
                 .order_by("first").limit(CHATS_PER_ROUND)).all()
         return [r.chat_id for r in rows]
 
-    def _lock_chat(self, chat_id: str) -> bool:
+    def _lock_chat(self, chat_id: str) -> list[tuple[int, Any]] | None:
+        """Lock the chat for this worker and list its pending events; None if another has it."""
         now = utcnow()
         with self.runtime.transaction() as s:
             insert_ignore(s, Conversation, {"chat_id": chat_id, "state": flow.IDLE, "data": {},
@@ -65,38 +69,52 @@ class EventQueue:
                 Conversation.chat_id == chat_id,
                 or_(Conversation.locked_until.is_(None), Conversation.locked_until < now))
                 .values(locked_by=self.name, locked_until=now + timedelta(seconds=LOCK_SECONDS)))
-        return won.rowcount == 1
+            if won.rowcount != 1:
+                return None
+            return [tuple(r) for r in s.execute(
+                select(InboundEvent.id, InboundEvent.next_attempt_at).where(
+                    InboundEvent.chat_id == chat_id, InboundEvent.status == EventStatus.PENDING)
+                .order_by(InboundEvent.timestamp_ms, InboundEvent.id)).all()]
 
-    def _unlock_chat(self, chat_id: str) -> None:
-        with self.runtime.transaction() as s:
-            s.execute(update(Conversation).where(Conversation.chat_id == chat_id,
-                                                 Conversation.locked_by == self.name)
-                      .values(locked_by=None, locked_until=None))
+    def _unlock_chat(self, s: Any, chat_id: str) -> None:
+        s.execute(update(Conversation).where(Conversation.chat_id == chat_id,
+                                             Conversation.locked_by == self.name)
+                  .values(locked_by=None, locked_until=None))
 
-    def _drain_chat(self, chat_id: str) -> int:
-        with self.runtime.transaction() as s:
-            rows = s.execute(select(InboundEvent.id, InboundEvent.next_attempt_at).where(
-                InboundEvent.chat_id == chat_id, InboundEvent.status == EventStatus.PENDING)
-                .order_by(InboundEvent.timestamp_ms, InboundEvent.id)).all()
+    def _drain_chat(self, chat_id: str, pending: list[tuple[int, Any]]) -> int:
+        """Handle the chat's events in order; the last one's transaction also unlocks the chat."""
         handled = 0
-        for event_id, due in rows:
+        if not pending:  # another worker finished them between our look and our lock
+            with self.runtime.transaction() as s:
+                self._unlock_chat(s, chat_id)
+            return 0
+        for n, (event_id, due) in enumerate(pending):
+            last = n == len(pending) - 1
             # Stop at an event waiting for its retry: later messages must not overtake it.
-            if (due and due > utcnow()) or not self._handle_one(event_id, chat_id):
+            if (due and due > utcnow()) or not self._handle_one(event_id, chat_id, unlock=last):
                 break
             handled += 1
+        else:
+            return handled
+        with self.runtime.transaction() as s:
+            self._unlock_chat(s, chat_id)
         return handled
 
-    def _handle_one(self, event_id: int, chat_id: str) -> bool:
+    def _handle_one(self, event_id: int, chat_id: str, unlock: bool = False) -> bool:
         """Handle one event in one transaction; False if it failed (it will be retried)."""
         show_loading_if_slow(self.runtime, self.sender, event_id)
         try:
             with self.runtime.transaction() as s:
                 row = s.get(InboundEvent, event_id, with_for_update=True)
                 if row is None or row.status != EventStatus.PENDING:
+                    if unlock:
+                        self._unlock_chat(s, chat_id)
                     return True
                 self._renew_lock(s, chat_id)
                 outcome = handle_event(s, self.settings, row.payload or {}, utcnow())
                 row.status, row.processed_at, row.payload = EventStatus.DONE, utcnow(), None
+                if unlock:
+                    self._unlock_chat(s, chat_id)
         except Exception as exc:
             log.exception("event %s failed", event_id)
             self._event_failed(event_id, exc)
