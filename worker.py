@@ -118,6 +118,7 @@ class Worker:
     def close(self) -> None:
         """Release the sending threads and LINE connections."""
         self.outbox.close()
+        self.events.close()
         self.sender.close()
 
     # The jobs, by name (tests run them one at a time).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy import func, or_, select, update
 
 from handlers import conversation as flow
 from handlers.events import handle_event
-from handlers.loading import show_loading_if_slow
+from handlers.loading import loading_seconds, queued_messages
 from handlers.outbox import queue_push
 from handlers.sender import LineSender
 from models import Conversation, InboundEvent, utcnow
@@ -34,6 +35,7 @@ class EventQueue:
     def __init__(self, runtime: Runtime, sender: LineSender, name: str, stop: threading.Event) -> None:
         self.runtime, self.settings, self.sender = runtime, runtime.settings, sender
         self.name, self._stop = name, stop
+        self._side_calls = ThreadPoolExecutor(2, "loading")
 
     def run(self) -> int:
         """Handle pending events chat by chat; returns how many were handled."""
@@ -71,10 +73,21 @@ class EventQueue:
                 .values(locked_by=self.name, locked_until=now + timedelta(seconds=LOCK_SECONDS)))
             if won.rowcount != 1:
                 return None
-            return [tuple(r) for r in s.execute(
+            pending = [tuple(r) for r in s.execute(
                 select(InboundEvent.id, InboundEvent.next_attempt_at).where(
                     InboundEvent.chat_id == chat_id, InboundEvent.status == EventStatus.PENDING)
                 .order_by(InboundEvent.timestamp_ms, InboundEvent.id)).all()]
+            if pending:
+                first = s.get(InboundEvent, pending[0][0])
+                seconds = loading_seconds(first.payload or {}, queued_messages(s, chat_id))
+                if seconds:
+                    self._show_loading(chat_id, seconds)
+            return pending
+
+    def _show_loading(self, chat_id: str, seconds: int) -> None:
+        # LINE's typing dots while the answer is being made; sent beside the work, never
+        # in its way (a failure only means no dots).
+        self._side_calls.submit(self.sender.show_loading, chat_id, seconds)
 
     def _unlock_chat(self, s: Any, chat_id: str) -> None:
         s.execute(update(Conversation).where(Conversation.chat_id == chat_id,
@@ -102,7 +115,6 @@ class EventQueue:
 
     def _handle_one(self, event_id: int, chat_id: str, unlock: bool = False) -> bool:
         """Handle one event in one transaction; False if it failed (it will be retried)."""
-        show_loading_if_slow(self.runtime, self.sender, event_id)
         try:
             with self.runtime.transaction() as s:
                 row = s.get(InboundEvent, event_id, with_for_update=True)
@@ -149,6 +161,11 @@ class EventQueue:
             self.sender.leave_group(group_id)
         except Exception as exc:  # the group can remove the bot by hand; nothing is lost
             log.warning("could not leave group: %s", type(exc).__name__)
+
+
+    def close(self) -> None:
+        """Let pending side calls finish."""
+        self._side_calls.shutdown(wait=True)
 
 
 def _event_due(now: Any) -> Any:
