@@ -35,9 +35,13 @@ class Runtime:
                    models.make_session_factory(reader))
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """One unit of work: commit at the end, roll back on any error."""
-        session = self.session_factory()
+    def transaction(self, busy_ms: int | None = None) -> Iterator[Session]:
+        """One unit of work: commit at the end, roll back on any error. `busy_ms` bounds the
+        wait for SQLite's write lock (the webhook must answer LINE within 2 s)."""
+        if busy_ms is None:
+            session = self.session_factory()
+        else:
+            session = self.session_factory(bind=self.engine.execution_options(busy_ms=busy_ms))
         try:
             yield session
             session.commit()

@@ -59,17 +59,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # In WAL mode NORMAL syncs at checkpoints, not at every commit: a crash of the process
     # loses nothing; only a power cut can lose the last commits (production uses PostgreSQL).
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+BUSY_MS = 15000
 
 
 def _sqlite_begin(conn: Any) -> None:
     # Taking the write lock at BEGIN avoids SQLite's deadlock between two readers that both
     # want to write (e.g. two workers numbering cases); they queue on busy_timeout instead.
     # Read-only work (Runtime.read) takes no lock, so it never queues behind a writer.
-    readonly = conn.get_execution_options().get("readonly", False)
-    conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+    options = conn.get_execution_options()
+    # How long to wait for a lock: the webhook waits less than LINE's 2 s deadline.
+    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(options.get('busy_ms', BUSY_MS))}")
+    conn.exec_driver_sql("BEGIN" if options.get("readonly", False) else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
