@@ -26,7 +26,7 @@ bp = Blueprint("webhook", __name__)
 # at most STORE_WAIT_MS for SQLite's lock) before the webhook answers 503 and leaves the
 # events to LINE's redelivery.
 STORE_TRIES = (0.0, 0.05)
-STORE_WAIT_MS = 900
+STORE_WAIT_MS = 850
 
 
 def _chat_id(event: dict[str, Any]) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -71,9 +73,29 @@ def _sqlite_begin(conn: Any) -> None:
     # want to write (e.g. two workers numbering cases); they queue on busy_timeout instead.
     # Read-only work (Runtime.read) takes no lock, so it never queues behind a writer.
     options = conn.get_execution_options()
-    # How long to wait for a lock: the webhook waits less than LINE's 2 s deadline.
-    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(options.get('busy_ms', BUSY_MS))}")
-    conn.exec_driver_sql("BEGIN" if options.get("readonly", False) else "BEGIN IMMEDIATE")
+    if options.get("readonly", False):
+        conn.exec_driver_sql("BEGIN")
+    elif "busy_ms" in options:
+        _begin_eagerly(conn, options["busy_ms"] / 1000)
+    else:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_MS}")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _begin_eagerly(conn: Any, limit: float) -> None:
+    # SQLite's own busy handler sleeps longer and longer between tries (up to 100 ms), so a
+    # webhook waiting on it loses every short gap between the worker's transactions. Trying
+    # every half millisecond takes the first gap; after `limit` the caller answers 503.
+    conn.exec_driver_sql("PRAGMA busy_timeout=0")
+    deadline = time.monotonic() + limit
+    while True:
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.0005)
 
 
 def make_engine(url: str) -> Engine:
