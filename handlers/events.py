@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -87,6 +87,9 @@ def conversation_for(session: Session, chat_id: str) -> Conversation:
     return conv
 
 
+LAST_SEEN_PRECISION = timedelta(minutes=1)
+
+
 def _touch_user(ctx: Ctx, following: bool | None = None) -> LineUser | None:
     if not ctx.user_id or ctx.in_group:
         return None
@@ -94,7 +97,8 @@ def _touch_user(ctx: Ctx, following: bool | None = None) -> LineUser | None:
     if user is None:
         user = LineUser(user_id=ctx.user_id, first_seen_at=ctx.now, following=True)
         ctx.session.add(user)
-    user.last_seen_at = ctx.now
+    if user.last_seen_at is None or ctx.now - user.last_seen_at > LAST_SEEN_PRECISION:
+        user.last_seen_at = ctx.now  # to the minute: not an UPDATE for every message
     if following is not None:
         user.following = following
         user.unfollowed_at = None if following else ctx.now

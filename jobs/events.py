@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -36,6 +36,7 @@ class EventQueue:
         self.runtime, self.settings, self.sender = runtime, runtime.settings, sender
         self.name, self._stop = name, stop
         self._side_calls = ThreadPoolExecutor(2, "loading")
+        self._locked_at: dict[str, datetime] = {}
 
     def run(self) -> int:
         """Handle pending events chat by chat; returns how many were handled."""
@@ -73,6 +74,7 @@ class EventQueue:
                 .values(locked_by=self.name, locked_until=now + timedelta(seconds=LOCK_SECONDS)))
             if won.rowcount != 1:
                 return None
+            self._locked_at[chat_id] = now
             pending = [tuple(r) for r in s.execute(
                 select(InboundEvent.id, InboundEvent.next_attempt_at).where(
                     InboundEvent.chat_id == chat_id, InboundEvent.status == EventStatus.PENDING)
@@ -90,6 +92,7 @@ class EventQueue:
         self._side_calls.submit(self.sender.show_loading, chat_id, seconds)
 
     def _unlock_chat(self, s: Any, chat_id: str) -> None:
+        self._locked_at.pop(chat_id, None)
         s.execute(update(Conversation).where(Conversation.chat_id == chat_id,
                                              Conversation.locked_by == self.name)
                   .values(locked_by=None, locked_until=None))
@@ -122,7 +125,7 @@ class EventQueue:
                     if unlock:
                         self._unlock_chat(s, chat_id)
                     return True
-                self._renew_lock(s, chat_id)
+                self._renew_lock_if_old(s, chat_id)
                 outcome = handle_event(s, self.settings, row.payload or {}, utcnow())
                 row.status, row.processed_at, row.payload = EventStatus.DONE, utcnow(), None
                 if unlock:
@@ -135,10 +138,17 @@ class EventQueue:
             self._leave(outcome.leave_group)
         return True
 
-    def _renew_lock(self, s: Any, chat_id: str) -> None:
+    def _renew_lock_if_old(self, s: Any, chat_id: str) -> None:
+        # Renewed only once a third of it has passed: a long chat keeps its lock, and a
+        # short one is not charged an extra UPDATE per event.
+        now = utcnow()
+        if now < self._locked_at.get(chat_id, now) + timedelta(seconds=LOCK_SECONDS / 3):
+            return
+        self._locked_at[chat_id] = now
         s.execute(update(Conversation).where(Conversation.chat_id == chat_id,
                                              Conversation.locked_by == self.name)
-                  .values(locked_until=utcnow() + timedelta(seconds=LOCK_SECONDS)))
+                  .values(locked_until=now + timedelta(seconds=LOCK_SECONDS)),
+                  execution_options={"synchronize_session": False})
 
     def _event_failed(self, event_id: int, exc: Exception) -> None:
         with self.runtime.transaction() as s:
