@@ -15,6 +15,7 @@ import privacy
 from handlers import cases as c
 from handlers import conversation as flow
 from handlers import messages as m
+from handlers import ratelimit
 from handlers.outbox import queue_push, queue_reply
 from handlers.richmenu import answer_privacy
 from handlers.turn import Input, Turn
@@ -144,6 +145,8 @@ def on_message(ctx: Ctx) -> None:
     kind = message.get("type")
     if kind == "text" and privacy.handle_request(ctx, message.get("text", "")):
         return
+    if kind == "text" and _held_back(ctx, message.get("text", "")):
+        return
     if kind == "text":
         run_turn(ctx, Input("text", text=message.get("text", "")))
     elif kind == "location":
@@ -154,6 +157,18 @@ def on_message(ctx: Ctx) -> None:
         on_media(ctx, message)
     else:
         on_sticker(ctx)
+
+
+def _held_back(ctx: Ctx, text: str) -> bool:
+    """A flood past the rate limit gets one kind note a minute instead of a turn each."""
+    limit = ctx.settings.rate_limit_per_minute
+    if not ratelimit.held_back(ctx.session, ctx.chat_id, text, ctx.now, limit):
+        return False
+    if not ratelimit.told_recently(ctx.session, ctx.chat_id, ctx.now):
+        lang = conversation_for(ctx.session, ctx.chat_id).language or "th"
+        queue_push(ctx.session, ctx.chat_id, [m.text(m.t("rate_limited", lang))],
+                   ratelimit.PURPOSE)
+    return True
 
 
 def on_sticker(ctx: Ctx) -> None:
