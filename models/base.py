@@ -107,7 +107,8 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     # hide_parameters: a database error in a log must not carry a citizen's words or phone.
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
+    # The worker runs up to OUTBOX_CONCURRENCY sending threads beside its event loop.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
                          hide_parameters=True)
 
 
