@@ -32,6 +32,8 @@ class Settings:
     embedded_worker: bool = False
     worker_poll_seconds: float = 0.5
     line_timeout_seconds: float = 5.0
+    outbox_concurrency: int = 8
+    rate_limit_per_minute: int = 20
     conversation_idle_minutes: int = 30
     privacy_notice_version: str = "2026-11"
     outbox_retention_days: int = 30

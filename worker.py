@@ -43,6 +43,7 @@ class Worker:
         self.name = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         self._stop = threading.Event()
         self._wake = threading.Event()
+        self._outbox_wake = threading.Event()
         self._last_maintenance = -float(MAINTENANCE_EVERY_SECONDS)
         self.events = EventQueue(runtime, self.sender, self.name, self._stop)
         self.outbox = OutboxSender(runtime, self.sender, self._stop)
@@ -57,12 +58,17 @@ class Worker:
 
     def run_once(self) -> int:
         """Do one round of every job; returns how many items were handled."""
+        return self._run(self.jobs())
+
+    def _run(self, jobs: list[tuple[str, Callable[[], int]]]) -> int:
         done = 0
-        for name, job in self.jobs():
+        for name, job in jobs:
             try:  # one failing job must not stop the others (alerts, escalation)
                 done += job()
             except Exception:
                 log.exception("worker job %s failed", name)
+        if done:
+            self._outbox_wake.set()  # whatever was handled may have queued messages
         return done
 
     def run_until_idle(self, max_rounds: int = 50) -> int:
@@ -76,18 +82,30 @@ class Worker:
         return total
 
     def run_forever(self) -> None:
-        """Work until stopped; SIGTERM lets the current item finish, then exits."""
+        """Work until stopped; SIGTERM lets the current item finish, then exits.
+
+        The outbox has a loop of its own, so replies leave while later events are handled."""
         log.info("worker %s started", self.name)
-        while not self._stop.is_set():
-            try:
-                busy = self.run_once()
-            except Exception:
-                log.exception("worker round failed; retrying")
-                busy = 0
-            if not busy:
-                self._wake.wait(self.settings.worker_poll_seconds)
-                self._wake.clear()
+        outbox = threading.Thread(target=self._loop, args=(self._outbox_jobs, self._outbox_wake),
+                                  name="outbox", daemon=True)
+        outbox.start()
+        self._loop(self._event_jobs, self._wake)
+        outbox.join(timeout=2 * self.settings.line_timeout_seconds + 5)
+        self.close()
         log.info("worker %s stopped", self.name)
+
+    def _loop(self, jobs: Callable[[], list[tuple[str, Callable[[], int]]]], wake: threading.Event) -> None:
+        while not self._stop.is_set():
+            busy = self._run(jobs())
+            if not busy:
+                wake.wait(self.settings.worker_poll_seconds)
+                wake.clear()
+
+    def _event_jobs(self) -> list[tuple[str, Callable[[], int]]]:
+        return [job for job in self.jobs() if job[0] != "outbox"]
+
+    def _outbox_jobs(self) -> list[tuple[str, Callable[[], int]]]:
+        return [("outbox", self.send_outbox)]
 
     def wake(self) -> None:
         """Start the next round now (the web process calls this after storing events)."""
@@ -97,6 +115,13 @@ class Worker:
         """Finish the current item and leave the loop."""
         self._stop.set()
         self._wake.set()
+        self._outbox_wake.set()
+
+    def close(self) -> None:
+        """Release the sending threads and LINE connections."""
+        self.outbox.close()
+        self.events.close()
+        self.sender.close()
 
     # The jobs, by name (tests run them one at a time).
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -15,6 +15,7 @@ import privacy
 from handlers import cases as c
 from handlers import conversation as flow
 from handlers import messages as m
+from handlers import ratelimit
 from handlers import staff_actions as staff
 from handlers.outbox import queue_push, queue_reply
 from handlers.richmenu import answer_privacy
@@ -88,6 +89,9 @@ def conversation_for(session: Session, chat_id: str) -> Conversation:
     return conv
 
 
+LAST_SEEN_PRECISION = timedelta(minutes=1)
+
+
 def _touch_user(ctx: Ctx, following: bool | None = None) -> LineUser | None:
     if not ctx.user_id or ctx.in_group:
         return None
@@ -95,7 +99,8 @@ def _touch_user(ctx: Ctx, following: bool | None = None) -> LineUser | None:
     if user is None:
         user = LineUser(user_id=ctx.user_id, first_seen_at=ctx.now, following=True)
         ctx.session.add(user)
-    user.last_seen_at = ctx.now
+    if user.last_seen_at is None or ctx.now - user.last_seen_at > LAST_SEEN_PRECISION:
+        user.last_seen_at = ctx.now  # to the minute: not an UPDATE for every message
     if following is not None:
         user.following = following
         user.unfollowed_at = None if following else ctx.now
@@ -135,7 +140,7 @@ def on_unfollow(ctx: Ctx) -> None:
 def on_message(ctx: Ctx) -> None:
     """Route a message by its type."""
     if staff.on_message(ctx):
-        return  # link codes, staff writing to a citizen, a citizen answering staff
+        return  # link codes, staff writing to a citizen
     if ctx.in_group:
         return  # staff groups talk among themselves; the bot acts on its buttons only
     _touch_user(ctx)
@@ -143,6 +148,10 @@ def on_message(ctx: Ctx) -> None:
     kind = message.get("type")
     if kind == "text" and privacy.handle_request(ctx, message.get("text", "")):
         return
+    if kind == "text" and _held_back(ctx, message.get("text", "")):
+        return
+    if kind == "text" and staff.on_citizen_text(ctx, message.get("text", "")):
+        return  # a citizen answering the staff member on their case
     if kind == "text":
         run_turn(ctx, Input("text", text=message.get("text", "")))
     elif kind == "location":
@@ -153,6 +162,18 @@ def on_message(ctx: Ctx) -> None:
         on_media(ctx, message)
     else:
         on_sticker(ctx)
+
+
+def _held_back(ctx: Ctx, text: str) -> bool:
+    """A flood past the rate limit gets one kind note a minute instead of a turn each."""
+    limit = ctx.settings.rate_limit_per_minute
+    if not ratelimit.held_back(ctx.session, ctx.chat_id, text, ctx.now, limit):
+        return False
+    if not ratelimit.told_recently(ctx.session, ctx.chat_id, ctx.now):
+        lang = conversation_for(ctx.session, ctx.chat_id).language or "th"
+        queue_push(ctx.session, ctx.chat_id, [m.text(m.t("rate_limited", lang))],
+                   ratelimit.PURPOSE)
+    return True
 
 
 def on_sticker(ctx: Ctx) -> None:

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import logging
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import func, select
 
 from handlers import replies
 from handlers.conversation import menu_choice
-from models import InboundEvent, OutboundMessage
-
-log = logging.getLogger(__name__)
+from models import OutboundMessage
 
 # A few words ("ใช่", "081-234-5678", a menu word) are answered at once; a story is classified,
 # routed and may become a case, which with a busy worker takes longer than a moment.
 MIN_STORY_CHARS = 8
 LOADING_SECONDS = 10  # LINE: 5-60 in steps of 5; the animation ends when our reply arrives
-
-
-class ShowsLoading(Protocol):
-    """The sender's one method used here."""
-
-    def show_loading(self, chat_id: str, seconds: int = 5) -> None: ...
 
 
 def loading_seconds(event: dict[str, Any], queued_for_chat: int) -> int | None:
@@ -45,23 +36,3 @@ def queued_messages(session: Any, chat_id: str) -> int:
     """How many outbox rows to this chat are still waiting to be sent."""
     return session.scalar(select(func.count(OutboundMessage.id)).where(
         OutboundMessage.to == chat_id, OutboundMessage.status.in_(("pending", "sending")))) or 0
-
-
-def show_loading_if_slow(runtime: Any, sender: ShowsLoading, event_id: int) -> bool:
-    """Show the animation for a stored event when its answer will take a while; True if shown.
-
-    The call to LINE is made outside any transaction (SQLite holds its write lock for one)."""
-    try:
-        with runtime.transaction() as s:
-            row = s.get(InboundEvent, event_id)
-            if row is None or row.status != "pending":
-                return False
-            event, chat_id = row.payload or {}, row.chat_id
-            seconds = loading_seconds(event, queued_messages(s, chat_id))
-    except Exception:  # never let a nicety stop the event from being handled
-        log.exception("loading animation check failed")
-        return False
-    if seconds is None:
-        return False
-    sender.show_loading(chat_id, seconds)
-    return True

@@ -131,7 +131,7 @@ def _citizen_button(ctx: Ctx, action: str, params: dict[str, str]) -> None:
 # ---------------------------------------------------------------- messages
 
 def on_message(ctx: Ctx) -> bool:
-    """Link codes, staff writing to a citizen, citizens answering staff; False if not ours."""
+    """Link codes and staff writing to a citizen; False if not ours."""
     message = ctx.event.get("message") or {}
     if message.get("type") != "text":
         return False
@@ -144,7 +144,14 @@ def on_message(ctx: Ctx) -> bool:
     if ctx.in_group:
         _leave_if_unlinked(ctx)
         return False
-    return _staff_writes(ctx, text) or _citizen_answers(ctx, text)
+    return _staff_writes(ctx, text)
+
+
+def on_citizen_text(ctx: Ctx, text: str) -> bool:
+    """A citizen's text while a staff member's message awaits an answer; False if not ours.
+
+    Called after privacy answers and the rate limit, so neither is bypassed by the relay."""
+    return _citizen_answers(ctx, text)
 
 
 def _staff_writes(ctx: Ctx, text: str) -> bool:

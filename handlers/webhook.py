@@ -22,9 +22,11 @@ from runtime import Runtime
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)
 
-# LINE allows 2 s for the answer: a database that blinks gets a few quick tries before the
-# webhook answers 503 and leaves the events to LINE's redelivery.
-STORE_TRIES = (0.0, 0.15, 0.4)
+# LINE allows 2 s for the answer: a database that blinks gets a few quick tries (each waiting
+# at most STORE_WAIT_MS for SQLite's lock) before the webhook answers 503 and leaves the
+# events to LINE's redelivery.
+STORE_TRIES = (0.0, 0.05)
+STORE_WAIT_MS = 850
 
 
 def _chat_id(event: dict[str, Any]) -> str:
@@ -102,7 +104,7 @@ def _store(runtime: Runtime, events: list[dict[str, Any]]) -> int:
     for pause in STORE_TRIES:
         time.sleep(pause)
         try:
-            with runtime.transaction() as session:
+            with runtime.transaction(busy_ms=STORE_WAIT_MS) as session:
                 # A redelivered event has the same webhookEventId: the unique key drops it here.
                 insert_ignore(session, InboundEvent, rows, ["webhook_event_id"])
             return len(rows)

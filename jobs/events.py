@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
 
 from handlers import conversation as flow
 from handlers.events import handle_event
-from handlers.loading import show_loading_if_slow
+from handlers.loading import loading_seconds, queued_messages
 from handlers.outbox import queue_push
 from handlers.sender import LineSender
 from models import Conversation, InboundEvent, utcnow
@@ -34,29 +35,35 @@ class EventQueue:
     def __init__(self, runtime: Runtime, sender: LineSender, name: str, stop: threading.Event) -> None:
         self.runtime, self.settings, self.sender = runtime, runtime.settings, sender
         self.name, self._stop = name, stop
+        self._side_calls = ThreadPoolExecutor(2, "loading")
+        self._locked_at: dict[str, datetime] = {}
 
     def run(self) -> int:
         """Handle pending events chat by chat; returns how many were handled."""
         handled = 0
         for chat_id in self._chats_with_work():
-            if self._stop.is_set() or not self._lock_chat(chat_id):
-                continue
-            try:
-                handled += self._drain_chat(chat_id)
-            finally:
-                self._unlock_chat(chat_id)
+            if self._stop.is_set():
+                break
+            pending = self._lock_chat(chat_id)
+            if pending is not None:
+                handled += self._drain_chat(chat_id, pending)
         return handled
 
     def _chats_with_work(self) -> list[str]:
-        with self.runtime.transaction() as s:
+        """Chats with due events that no other worker is handling, oldest first."""
+        now = utcnow()
+        with self.runtime.read() as s:
             rows = s.execute(
                 select(InboundEvent.chat_id, func.min(InboundEvent.id).label("first"))
-                .where(InboundEvent.status == EventStatus.PENDING, _event_due(utcnow()))
+                .outerjoin(Conversation, Conversation.chat_id == InboundEvent.chat_id)
+                .where(InboundEvent.status == EventStatus.PENDING, _event_due(now),
+                       or_(Conversation.locked_until.is_(None), Conversation.locked_until < now))
                 .group_by(InboundEvent.chat_id)
                 .order_by("first").limit(CHATS_PER_ROUND)).all()
         return [r.chat_id for r in rows]
 
-    def _lock_chat(self, chat_id: str) -> bool:
+    def _lock_chat(self, chat_id: str) -> list[tuple[int, Any]] | None:
+        """Lock the chat for this worker and list its pending events; None if another has it."""
         now = utcnow()
         with self.runtime.transaction() as s:
             insert_ignore(s, Conversation, {"chat_id": chat_id, "state": flow.IDLE, "data": {},
@@ -65,38 +72,64 @@ class EventQueue:
                 Conversation.chat_id == chat_id,
                 or_(Conversation.locked_until.is_(None), Conversation.locked_until < now))
                 .values(locked_by=self.name, locked_until=now + timedelta(seconds=LOCK_SECONDS)))
-        return won.rowcount == 1
+            if won.rowcount != 1:
+                return None
+            self._locked_at[chat_id] = now
+            pending = [tuple(r) for r in s.execute(
+                select(InboundEvent.id, InboundEvent.next_attempt_at).where(
+                    InboundEvent.chat_id == chat_id, InboundEvent.status == EventStatus.PENDING)
+                .order_by(InboundEvent.timestamp_ms, InboundEvent.id)).all()]
+            if pending:
+                first = s.get(InboundEvent, pending[0][0])
+                seconds = loading_seconds(first.payload or {}, queued_messages(s, chat_id))
+                if seconds:
+                    self._show_loading(chat_id, seconds)
+            return pending
 
-    def _unlock_chat(self, chat_id: str) -> None:
-        with self.runtime.transaction() as s:
-            s.execute(update(Conversation).where(Conversation.chat_id == chat_id,
-                                                 Conversation.locked_by == self.name)
-                      .values(locked_by=None, locked_until=None))
+    def _show_loading(self, chat_id: str, seconds: int) -> None:
+        # LINE's typing dots while the answer is being made; sent beside the work, never
+        # in its way (a failure only means no dots).
+        self._side_calls.submit(self.sender.show_loading, chat_id, seconds)
 
-    def _drain_chat(self, chat_id: str) -> int:
-        with self.runtime.transaction() as s:
-            rows = s.execute(select(InboundEvent.id, InboundEvent.next_attempt_at).where(
-                InboundEvent.chat_id == chat_id, InboundEvent.status == EventStatus.PENDING)
-                .order_by(InboundEvent.timestamp_ms, InboundEvent.id)).all()
+    def _unlock_chat(self, s: Any, chat_id: str) -> None:
+        self._locked_at.pop(chat_id, None)
+        s.execute(update(Conversation).where(Conversation.chat_id == chat_id,
+                                             Conversation.locked_by == self.name)
+                  .values(locked_by=None, locked_until=None))
+
+    def _drain_chat(self, chat_id: str, pending: list[tuple[int, Any]]) -> int:
+        """Handle the chat's events in order; the last one's transaction also unlocks the chat."""
         handled = 0
-        for event_id, due in rows:
+        if not pending:  # another worker finished them between our look and our lock
+            with self.runtime.transaction() as s:
+                self._unlock_chat(s, chat_id)
+            return 0
+        for n, (event_id, due) in enumerate(pending):
+            last = n == len(pending) - 1
             # Stop at an event waiting for its retry: later messages must not overtake it.
-            if (due and due > utcnow()) or not self._handle_one(event_id, chat_id):
+            if (due and due > utcnow()) or not self._handle_one(event_id, chat_id, unlock=last):
                 break
             handled += 1
+        else:
+            return handled
+        with self.runtime.transaction() as s:
+            self._unlock_chat(s, chat_id)
         return handled
 
-    def _handle_one(self, event_id: int, chat_id: str) -> bool:
+    def _handle_one(self, event_id: int, chat_id: str, unlock: bool = False) -> bool:
         """Handle one event in one transaction; False if it failed (it will be retried)."""
-        show_loading_if_slow(self.runtime, self.sender, event_id)
         try:
             with self.runtime.transaction() as s:
                 row = s.get(InboundEvent, event_id, with_for_update=True)
                 if row is None or row.status != EventStatus.PENDING:
+                    if unlock:
+                        self._unlock_chat(s, chat_id)
                     return True
-                self._renew_lock(s, chat_id)
+                self._renew_lock_if_old(s, chat_id)
                 outcome = handle_event(s, self.settings, row.payload or {}, utcnow())
                 row.status, row.processed_at, row.payload = EventStatus.DONE, utcnow(), None
+                if unlock:
+                    self._unlock_chat(s, chat_id)
         except Exception as exc:
             log.exception("event %s failed", event_id)
             self._event_failed(event_id, exc)
@@ -105,10 +138,17 @@ class EventQueue:
             self._leave(outcome.leave_group)
         return True
 
-    def _renew_lock(self, s: Any, chat_id: str) -> None:
+    def _renew_lock_if_old(self, s: Any, chat_id: str) -> None:
+        # Renewed only once a third of it has passed: a long chat keeps its lock, and a
+        # short one is not charged an extra UPDATE per event.
+        now = utcnow()
+        if now < self._locked_at.get(chat_id, now) + timedelta(seconds=LOCK_SECONDS / 3):
+            return
+        self._locked_at[chat_id] = now
         s.execute(update(Conversation).where(Conversation.chat_id == chat_id,
                                              Conversation.locked_by == self.name)
-                  .values(locked_until=utcnow() + timedelta(seconds=LOCK_SECONDS)))
+                  .values(locked_until=now + timedelta(seconds=LOCK_SECONDS)),
+                  execution_options={"synchronize_session": False})
 
     def _event_failed(self, event_id: int, exc: Exception) -> None:
         with self.runtime.transaction() as s:
@@ -131,6 +171,11 @@ class EventQueue:
             self.sender.leave_group(group_id)
         except Exception as exc:  # the group can remove the bot by hand; nothing is lost
             log.warning("could not leave group: %s", type(exc).__name__)
+
+
+    def close(self) -> None:
+        """Let pending side calls finish."""
+        self._side_calls.shutdown(wait=True)
 
 
 def _event_due(now: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -61,6 +62,10 @@ class OutboxSender:
 
     def __init__(self, runtime: Runtime, sender: LineSender, stop: threading.Event) -> None:
         self.runtime, self.sender, self._stop = runtime, sender, stop
+        # Queues go out side by side (each chat's own queue stays in order in one thread):
+        # most of a send is waiting for LINE, and a slow answer must not hold up the rest.
+        concurrency = runtime.settings.outbox_concurrency
+        self._pool = ThreadPoolExecutor(concurrency, "outbox") if concurrency > 1 else None
         # A claimed row is ours for as long as one reply and one push can take; after a
         # crash another worker takes it over in seconds, not minutes.
         self.lease = timedelta(seconds=2 * runtime.settings.line_timeout_seconds + 5)
@@ -69,13 +74,21 @@ class OutboxSender:
         """Send what is due now; returns how many rows were attempted."""
         now = utcnow()
         self._recover_stale(now)
-        with self.runtime.transaction() as s:
+        with self.runtime.read() as s:
             rows = s.execute(select(OutboundMessage.id, OutboundMessage.to, OutboundMessage.ordered,
                                     OutboundMessage.purpose)
                              .where(OutboundMessage.status == SendStatus.PENDING,
                                     OutboundMessage.next_attempt_at <= now)
                              .order_by(OutboundMessage.id).limit(BATCH)).all()
-        return sum(self.send_queue(q) for q in plan([tuple(r) for r in rows]))
+        queues = plan([tuple(r) for r in rows])
+        if self._pool is None or len(queues) < 2:
+            return sum(self.send_queue(q) for q in queues)
+        return sum(self._pool.map(self.send_queue, queues))
+
+    def close(self) -> None:
+        """Let running sends finish and release the threads."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
     def send_queue(self, queue: Queue) -> int:
         """Send a queue's rows in order; an ordered queue stops at the first that does not go."""

@@ -173,7 +173,7 @@ def worker(runtime: Any) -> Iterator[Any]:
 
     w = Worker(runtime)
     yield w
-    w.sender.close()
+    w.close()
 
 
 @pytest.fixture

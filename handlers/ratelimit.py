@@ -1,0 +1,44 @@
+"""A per-citizen rate limit that never holds back an emergency.
+
+Someone (or a script) flooding the chat would otherwise make the bot answer every line and
+crowd out everyone else's replies. Past RATE_LIMIT_PER_MINUTE messages in a minute, a chat's
+further messages get one kind word per minute instead of a turn of the conversation — unless
+the message reads as an emergency, which always takes the full path.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from intents import classify
+from models import InboundEvent, OutboundMessage
+
+WINDOW = timedelta(minutes=1)
+PURPOSE = "rate_limited"
+
+
+def over_limit(session: Session, chat_id: str, now: datetime, limit: int) -> bool:
+    """Whether this chat has sent more than `limit` messages in the last minute."""
+    if limit <= 0:
+        return False
+    recent = session.scalar(select(func.count(InboundEvent.id)).where(
+        InboundEvent.chat_id == chat_id, InboundEvent.event_type == "message",
+        InboundEvent.received_at > now - WINDOW))
+    return (recent or 0) > limit
+
+
+def held_back(session: Session, chat_id: str, text: str, now: datetime, limit: int) -> bool:
+    """True if this message should get the slow-down word rather than a turn (never for danger)."""
+    if not over_limit(session, chat_id, now, limit):
+        return False
+    return classify(text).urgency != "emergency"
+
+
+def told_recently(session: Session, chat_id: str, now: datetime) -> bool:
+    """Whether the slow-down word already went to this chat within the minute."""
+    return session.scalar(select(func.count(OutboundMessage.id)).where(
+        OutboundMessage.to == chat_id, OutboundMessage.purpose == PURPOSE,
+        OutboundMessage.created_at > now - WINDOW)) > 0
