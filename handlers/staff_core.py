@@ -329,7 +329,7 @@ def refer(session: Session, settings: Settings, case: Case, staff: Staff, to: st
     """Send the case to another centre or department, with a reason; the new centre is notified."""
     target = session.get(Center, to)
     if target is None or not target.active or to == case.center_id:
-        raise ActionError("not_found", case_no=to)
+        raise ActionError("centre_not_found", centre=to)
     if case.status == "closed":
         raise ActionError("refuse_state", case_no=case.case_no, status=m.t("status_closed"))
     reason_text = st(f"reason_{reason}") if reason in REASONS else (reason or "-")[:200]

@@ -338,3 +338,23 @@ def test_open311_never_shows_a_point_for_violence_and_filters_by_status(client):
             client.get("/open311/v2/requests.json?status=open").get_json()] == [case_no]
     assert client.get("/open311/v2/requests.json?start_date=yesterday").status_code == 400
     assert client.get("/open311/v2/requests/OSS-2500-999999.json").status_code == 404
+
+
+def test_dashboard_refers_to_any_centre_by_id_and_refuses_an_unknown_one(make_citizen, runtime,
+                                                                        db, app, worker):
+    make_staff(runtime, "maehia", "centre", center_id="TC-500109")
+    citizen = make_citizen()
+    citizen.say(HIGH)
+    answer_questions(citizen, topic="hardship")
+    case = latest_case(db, citizen.user_id)
+    browser = app.test_client()
+    sign_in(browser, "maehia")
+    dashboard_act(browser, case.case_no, worker, action="refer", to="PSO-50",
+                  to_other="TC-999999", reason="not_area")
+    assert latest_case(db, citizen.user_id).center_id == "TC-500109"  # unknown id: nothing moved
+    assert "ไม่พบศูนย์" in browser.get(f"/staff/cases/{case.case_no}").get_data(as_text=True)
+    dashboard_act(browser, case.case_no, worker, action="refer", to="PSO-50",
+                  to_other="tc-100101", reason="not_area")
+    moved = latest_case(db, citizen.user_id)
+    assert moved.center_id == "TC-100101" and moved.status == "referred"
+    assert moved.history[-2].detail["reason"] == "ไม่ใช่พื้นที่รับผิดชอบ"

@@ -288,7 +288,9 @@ def _apply(s: Session, case: Case, staff: Staff, action: str, form: Any, note: s
     elif action == "work":
         sc.start_work(s, settings, case, staff, now, citizen_note=note)
     elif action == "refer":
-        sc.refer(s, settings, case, staff, (form.get("to") or "").strip()[:32],
+        # Any centre in the directory by its id, else one of the suggested ones.
+        to = (form.get("to_other") or "").strip().upper()[:32] or (form.get("to") or "").strip()
+        sc.refer(s, settings, case, staff, to,
                  form.get("reason", "other"), now, citizen_note=note)
     elif action == "close":
         sc.close(s, settings, case, staff, form.get("outcome", ""), now, citizen_note=note)
