@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from intents import artefact, model
 from intents.features import age_bucket, age_positions, ngrams, tokens
@@ -211,18 +211,9 @@ def _classify(models: Models, text: str) -> Classification:
     kind, kind_conf = _kind(preds, info, signals)
     topic, confidence, alternatives = _topic(preds, info, kind, kind_conf)
     urgency, uncertain = _urgency(preds, kind, topic, confidence, signals)
-    migrant = _migrant_topic(info.cues)
-    if migrant:
-        # Danger in a migrant worker's script: an emergency, whatever the models guessed.
-        kind, topic, urgency, uncertain = "problem", migrant, "emergency", False
-        confidence = max(confidence if topic == migrant else 0.0, _RULE_CONFIDENCE)
-        alternatives = tuple((t, p) for t, p in preds.topic if t != topic)[:MAX_ALTERNATIVES]
-    elif language in _MIGRANT_LANGUAGES and _readable_letters(info.text) < _MIGRANT_READABLE:
-        # Nothing the models can read: never a prank or a suggestion; the conversation
-        # offers a callback with an interpreter, and asks once about danger.
-        if kind in ("prank", "suggestion"):
-            kind, topic, confidence, alternatives = "inquiry", NONE, 0.0, ()
-        uncertain = uncertain or kind != "chitchat"
+    decided = _Decision(kind, topic, urgency, uncertain, confidence, alternatives)
+    kind, topic, urgency, uncertain, confidence, alternatives = _migrant(info, language, preds,
+                                                                         decided)
     return Classification(
         kind=kind, topic=topic, urgency=urgency, department=department(topic),
         confidence=confidence, kind_confidence=kind_conf, alternatives=alternatives,
@@ -409,6 +400,37 @@ def _urgency(preds: Predictions, kind: str, topic: str, confidence: float,
         # ("หนีมาอยู่ในไร่อ้อยหลังบ้าน มือถือแบตใกล้หมด" is hiding, not safe).
         return "emergency", False
     return ("high" if signals.high else "normal"), uncertain
+
+
+class _Decision(NamedTuple):
+    """What the pipeline decided for a message, before the migrant-script rules."""
+
+    kind: str
+    topic: str
+    urgency: str
+    uncertain: bool
+    confidence: float
+    alternatives: tuple[tuple[str, float], ...]
+
+
+def _migrant(info: Analysis, language: str, preds: Predictions, decided: _Decision) -> _Decision:
+    """Apply the rules for Burmese, Lao and Khmer: danger cues decide (urgency.yaml migrant_*)."""
+    migrant = _migrant_topic(info.cues)
+    if migrant:
+        # Danger in a migrant worker's script: an emergency, whatever the models guessed.
+        confidence = decided.confidence if decided.topic == migrant else 0.0
+        others = tuple((t, p) for t, p in preds.topic if t != migrant)[:MAX_ALTERNATIVES]
+        return _Decision("problem", migrant, "emergency", False,
+                         max(confidence, _RULE_CONFIDENCE), others)
+    if language in _MIGRANT_LANGUAGES and _readable_letters(info.text) < _MIGRANT_READABLE:
+        # The models have seen few lines in these scripts (most of them emergencies), so
+        # their guesses are not used: a greeting stays a greeting, anything else is an
+        # inquiry the conversation answers with a callback by an interpreter, asking once
+        # about danger.
+        if decided.kind == "chitchat":
+            return _Decision("chitchat", NONE, "normal", False, decided.confidence, ())
+        return _Decision("inquiry", NONE, "normal", True, 0.0, ())
+    return decided
 
 
 _MIGRANT_WORK_CUES = ("mig_unpaid", "mig_document")
