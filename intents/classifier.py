@@ -457,9 +457,9 @@ def _contact_urgency(p_emergency: float, signals: UrgencyCues,
     """Urgency of a follow-up, inquiry or complaint: emergency when it describes danger now.
 
     "About the case I reported yesterday: today I found her on the floor" is new danger.
-    Such messages often recount the earlier event, so the learned model alone must be
-    surer than for a problem (urgency.yaml contact_emergency_probability)."""
-    if signals.emergency and (signals.firm or p_emergency >= table.model_veto_probability):
+    Such messages often recount the earlier event, so the learned model must agree more
+    than for a problem (urgency.yaml contact_*)."""
+    if signals.emergency and (signals.firm or p_emergency >= table.contact_veto_probability):
         return "emergency", False
     if not signals.safe and p_emergency >= table.contact_emergency_probability:
         return "emergency", False
