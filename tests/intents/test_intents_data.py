@@ -27,9 +27,12 @@ def _training_texts() -> set[str]:
 
 def _test_sentences() -> set[str]:
     """Every string literal of the classification tests."""
-    tree = ast.parse((HERE / "test_intents_classify.py").read_text(encoding="utf-8"))
-    return {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)
-            and isinstance(n.value, str) and len(n.value) > 15}
+    found: set[str] = set()
+    for name in ("test_intents_classify.py", "test_intents_contact.py"):
+        tree = ast.parse((HERE / name).read_text(encoding="utf-8"))
+        found |= {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)
+                  and isinstance(n.value, str) and len(n.value) > 15}
+    return found
 
 
 @pytest.mark.parametrize(("topic", "code"), sorted(TOPIC_DEPARTMENTS.items()))
