@@ -35,7 +35,6 @@ LOCK_SECONDS = 60
 SENDING_LEASE = timedelta(seconds=120)
 MAX_EVENT_ATTEMPTS = 3
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
-DANGER_QUESTION_WAIT = timedelta(minutes=3)
 
 
 class Worker:
@@ -310,15 +309,12 @@ class Worker:
     def expire_conversations(self) -> int:
         """Unanswered danger questions become emergencies; idle conversations expire politely."""
         now = utcnow()
-        idle = timedelta(minutes=self.settings.conversation_idle_minutes)
         with self.runtime.transaction() as s:
             # Skip chats a worker is handling right now, and rows another sweep holds.
             stale = s.scalars(select(Conversation).where(
                 Conversation.state != flow.IDLE,
                 or_(Conversation.locked_until.is_(None), Conversation.locked_until < now),
-                or_(Conversation.updated_at < now - idle,
-                    (Conversation.state == flow.CHECK_DANGER)
-                    & (Conversation.updated_at < now - DANGER_QUESTION_WAIT)))
+                flow.timed_out(now, self.settings))
                 .limit(50).with_for_update(skip_locked=True)).all()
             for conv in stale:
                 self._expire_one(s, conv, now)
@@ -326,15 +322,7 @@ class Worker:
 
     def _expire_one(self, s: Any, conv: Conversation, now: Any) -> None:
         turn = Turn(s, self.settings, conv, conv.chat_id, now)
-        if conv.state == flow.CHECK_DANGER:
-            # Nobody answered whether they are in danger: treat it as an emergency.
-            d = turn.data
-            conv.state = flow.start_emergency(turn, d.get("description", ""),
-                                              d.get("topic", "none"), None)
-        else:
-            flow.expire(turn)
-            turn.replies = [flow.expire_now_message(turn.lang)]
-        conv.updated_at = now
+        flow.on_timeout(turn, now)
         user = s.get(LineUser, conv.chat_id)
         if turn.replies and (user is None or user.following):
             queue_push(s, conv.chat_id, turn.replies, "conversation", conv.case_id)

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+import taxonomy
 from handlers import messages as m
 from handlers.outbox import queue_push
 from handlers.phone import format_phone
@@ -21,13 +22,6 @@ from settings import Settings
 
 log = logging.getLogger(__name__)
 BANGKOK = timezone(timedelta(hours=7))  # Thailand keeps no daylight saving
-TARGET_GROUPS = {
-    "child_protection": "children_youth", "child_support": "children_youth",
-    "elderly_care": "elderly", "elderly_benefits": "elderly", "disability": "disabled",
-    "domestic_violence": "women_family", "women_family": "women_family",
-    "homeless": "homeless", "hardship": "vulnerable_household",
-    "trafficking": "trafficking_victim", "suicide_risk": "mental_crisis",
-}
 
 
 @dataclass
@@ -124,7 +118,7 @@ def create_case(session: Session, settings: Settings, intake: Intake, place: Any
     now = now or utcnow()
     year, seq, case_no = allocate_case_no(session, now)
     case = Case(case_no=case_no, year=year, seq=seq, kind=intake.kind, topic=intake.topic,
-                urgency=intake.urgency, target_group=TARGET_GROUPS.get(intake.topic),
+                urgency=intake.urgency, target_group=taxonomy.topic(intake.topic).target_group,
                 language=intake.language, reporter_line_user_id=intake.reporter,
                 subject=intake.subject, subject_age_group=intake.age_group,
                 description=intake.description, phone=intake.phone,

@@ -9,6 +9,8 @@ from urllib.parse import urlencode
 
 import yaml
 
+import taxonomy
+
 HERE = Path(__file__).resolve().parent
 QUICK_REPLY_MAX = 13
 LABEL_MAX = 20
@@ -33,8 +35,8 @@ def t(key: str, lang: str = "th", **values: Any) -> str:
 
 def topic_label(topic: str, lang: str = "th") -> str:
     """Return the short human name of a taxonomy topic."""
-    entry = _load("topics.yaml").get(topic) or _load("topics.yaml")["none"]
-    return entry.get(lang) or entry["th"]
+    entry = taxonomy.topic(topic)
+    return entry.label_en if lang == "en" else entry.label_th
 
 
 def inquiry_answer(topic: str, lang: str = "th") -> str:
@@ -114,6 +116,12 @@ def emergency_numbers(lang: str, topic: str) -> Msg:
     # A buttons template's text is limited to 160 characters (the intros are written to fit).
     return {"type": "template", "altText": t("emergency_numbers_alt", lang)[:400],
             "template": {"type": "buttons", "text": intro[:160], "actions": actions}}
+
+
+def emergency_call_buttons(lang: str, topic: str) -> list[Item]:
+    """The emergency numbers as quick-reply call buttons (1323 first for suicide risk)."""
+    numbers = EMERGENCY_NUMBERS.get(topic, EMERGENCY_NUMBERS["default"])
+    return [call_button(NUMBER_LABELS[n][lang if lang == "en" else "th"], number) for n, number in numbers]
 
 
 def emergency_messages(lang: str, topic: str) -> list[Msg]:

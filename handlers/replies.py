@@ -26,6 +26,16 @@ def is_cancel(text: str) -> bool:
     return bool(_pattern("cancel").search(clean(text)))
 
 
+def is_unknown(text: str) -> bool:
+    """True for 'ไม่ทราบ', 'ไม่สะดวกบอก', 'ข้าม', "don't know", 'skip', ..."""
+    return bool(_pattern("unknown").search(clean(text)))
+
+
+def is_correction(text: str) -> bool:
+    """True for 'พิมพ์ผิด', 'ไม่ใช่ค่ะ', 'เปลี่ยนเป็น…', 'sorry, I meant', ..."""
+    return bool(_pattern("correction").search(clean(text)))
+
+
 def says_no(text: str) -> bool:
     """True when the answer carries a negation anywhere ('ยังไม่ยินยอม', 'ให้ไม่ได้')."""
     return bool(_pattern("negative").search(clean(text)))
@@ -65,5 +75,5 @@ def subject_from(text: str) -> str | None:
     return None
 
 
-__all__ = ["HERE", "clean", "is_cancel", "is_safe_answer", "says_no", "says_yes", "subject_from",
+__all__ = ["HERE", "clean", "is_cancel", "is_correction", "is_unknown", "is_safe_answer", "says_no", "says_yes", "subject_from",
            "wants_to_confirm", "wants_to_edit"]

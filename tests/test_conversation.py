@@ -40,6 +40,8 @@ def answer_questions(citizen, topic: str | None = None, place: str = PLACE, phon
         elif "เด็ก (ต่ำกว่า 18)" in labels:
             citizen.tap(age or "ผู้ใหญ่")
         elif "แชร์ตำแหน่ง" in labels:
+            if not place:
+                return  # the caller answers the place question itself
             citizen.say(place)
         elif "ไม่สะดวกให้เบอร์" in labels:
             citizen.say(phone)

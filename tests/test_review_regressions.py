@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+import taxonomy
 from handlers import conversation as flow
 from handlers.events import conversation_for
 from handlers.turn import Input, Turn
@@ -47,7 +48,7 @@ def test_typed_answer_to_the_danger_question(runtime, db, answer, danger):
     assert (case is not None and case.urgency == "emergency") == danger
 
 
-@pytest.mark.parametrize("topic", ["suicide_risk", "trafficking"])
+@pytest.mark.parametrize("topic", sorted(taxonomy.always_emergency()))
 def test_suicide_risk_and_trafficking_are_always_emergencies(runtime, db, line, worker, topic):
     cls = unsure(topic, emergency_uncertain=False, urgency="normal", confidence=0.3)
     run(runtime, lambda turn: flow.start_problem(turn, Input("text", text="..."), cls))
