@@ -11,12 +11,22 @@ from handlers import messages as m
 from handlers.conversation.questions import QUESTIONS, in_emergency
 from handlers.conversation.start import start_emergency
 from handlers.conversation.states import (
+    ASK_AGE,
+    ASK_CONSENT,
+    ASK_INFO,
     ASK_PHONE,
     ASK_PLACE,
+    ASK_PROBLEM,
+    ASK_SUBJECT,
     CHECK_DANGER,
+    CHOOSE_EDIT,
+    CHOOSE_PLACE,
+    CHOOSE_TOPIC,
+    CONFIRM,
     EMERGENCY_PHONE,
     EMERGENCY_PLACE,
     IDLE,
+    OFFER_CASE,
 )
 from handlers.conversation.table import (
     QUESTION_STATES,
@@ -32,7 +42,8 @@ from handlers.conversation.table import (
 )
 from handlers.turn import Input, Turn
 
-__all__ = ["ASK_PHONE", "ASK_PLACE", "CHECK_DANGER", "EMERGENCY_PHONE", "EMERGENCY_PLACE", "IDLE",
+__all__ = ["ASK_AGE", "ASK_CONSENT", "ASK_INFO", "ASK_PHONE", "ASK_PLACE", "ASK_PROBLEM", "ASK_SUBJECT",
+           "CHECK_DANGER", "CHOOSE_EDIT", "CHOOSE_PLACE", "CHOOSE_TOPIC", "CONFIRM", "OFFER_CASE", "EMERGENCY_PHONE", "EMERGENCY_PLACE", "IDLE",
            "QUESTIONS", "QUESTION_STATES", "STATES", "TABLE", "TIMEOUTS", "Input", "Step", "Turn",
            "diagram", "handle", "in_emergency", "m", "on_timeout", "start_emergency", "timed_out",
            "timeout_after"]

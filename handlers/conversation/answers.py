@@ -540,8 +540,8 @@ def cancel(turn: Turn, given: Input) -> str:
     """Stop gently from any state; an emergency case stays with the hotline, which is told."""
     if q.in_emergency(turn) and turn.conv.case_id:
         case = q.emergency_case(turn)
-        case.record("citizen_stopped_questions", actor=f"line:{turn.user_id}")
         c.add_details(turn.session, turn.settings, case, m.t("emergency_withdrawn_staff"))
+        case.record("citizen_stopped_questions", actor=f"line:{turn.user_id}")
         turn.say(m.text(m.t("cancelled_case_kept", turn.lang, case_no=case.case_no), m.main_menu(turn.lang)))
     else:
         turn.say(m.text(m.t("cancelled", turn.lang), m.main_menu(turn.lang)))

@@ -47,7 +47,6 @@ from handlers.conversation.states import (
     STICKER,
     TEXT,
     TIMEOUT,
-    UNKNOWN,
 )
 from handlers.turn import Input, Turn
 from models import Conversation
