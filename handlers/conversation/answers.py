@@ -319,23 +319,8 @@ def typed_place(turn: Turn, given: Input) -> str:
 
 def ask_choose_place(turn: Turn, candidates: list[Place], text: str) -> str:
     """Several places share the name: the citizen chooses (never a silent guess)."""
-    lang = turn.lang
-    options = [q.place_dict(p, text) for p in candidates[:10]]
-    turn.remember(place_options=options)
-    key = "label_en" if lang == "en" else "label_th"
-    items = [m.postback(_short_place(o[key] or o["label_th"]), a="place", i=str(i))
-             for i, o in enumerate(options)]
-    items += [m.postback(m.t("place_none_of_these", lang), a="place_none"), m.location_button(lang),
-              m.postback(m.t("place_unknown", lang), a="place_unknown")]
-    turn.say(m.text(m.t("choose_place", lang) + "\n" + "\n".join(
-        f"{i + 1}. {o[key] or o['label_th']}" for i, o in enumerate(options)), items))
-    return CHOOSE_PLACE
-
-
-def _short_place(label: str) -> str:
-    # Quick-reply labels hold 20 characters: keep subdistrict and province, drop the rest.
-    parts = label.split()
-    return f"{parts[0]} {parts[-1]}" if len(parts) > 2 else label
+    turn.remember(place_options=[q.place_dict(p, text) for p in candidates[:10]])
+    return q.choose_place(turn)
 
 
 def chose_place(turn: Turn, given: Input) -> str:

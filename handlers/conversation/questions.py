@@ -18,6 +18,7 @@ from handlers.conversation.states import (
     ASK_SUBJECT,
     CHECK_DANGER,
     CHOOSE_EDIT,
+    CHOOSE_PLACE,
     CHOOSE_TOPIC,
     CONFIRM,
     EMERGENCY_PHONE,
@@ -82,6 +83,28 @@ def ask_emergency_place(turn: Turn) -> str:
     """In an emergency: where is the person now."""
     turn.say(m.text(m.t("ask_place", turn.lang), _place_buttons(turn)))
     return EMERGENCY_PLACE
+
+
+def choose_place(turn: Turn) -> str:
+    """Show the places that fit what was typed, to choose one (or a pin, or none)."""
+    lang = turn.lang
+    options = turn.data.get("place_options") or []
+    if not options:
+        return ask_place(turn)
+    key = "label_en" if lang == "en" else "label_th"
+    items = [m.postback(_short_place(o[key] or o["label_th"]), a="place", i=str(i))
+             for i, o in enumerate(options)]
+    items += [m.postback(m.t("place_none_of_these", lang), a="place_none"), m.location_button(lang),
+              m.postback(m.t("place_unknown", lang), a="place_unknown")]
+    turn.say(m.text(m.t("choose_place", lang) + "\n" + "\n".join(
+        f"{i + 1}. {o[key] or o['label_th']}" for i, o in enumerate(options)), items))
+    return CHOOSE_PLACE
+
+
+def _short_place(label: str) -> str:
+    # Quick-reply labels hold 20 characters: keep subdistrict and province, drop the rest.
+    parts = label.split()
+    return f"{parts[0]} {parts[-1]}" if len(parts) > 2 else label
 
 
 def _phone_buttons(turn: Turn) -> list[dict[str, Any]]:
@@ -239,7 +262,7 @@ def next_question(turn: Turn) -> str:
 QUESTIONS: dict[str, Callable[[Turn], str]] = {
     ASK_PROBLEM: ask_problem, ASK_INFO: ask_info, CHECK_DANGER: ask_danger,
     CHOOSE_TOPIC: ask_topic, ASK_SUBJECT: ask_subject, ASK_AGE: ask_age,
-    ASK_PLACE: ask_place, ASK_PHONE: ask_phone, ASK_CONSENT: ask_consent,
+    ASK_PLACE: ask_place, CHOOSE_PLACE: choose_place, ASK_PHONE: ask_phone, ASK_CONSENT: ask_consent,
     CONFIRM: show_summary, CHOOSE_EDIT: choose_edit, OFFER_CASE: offer_case,
     EMERGENCY_PLACE: ask_emergency_place, EMERGENCY_PHONE: ask_emergency_phone,
 }

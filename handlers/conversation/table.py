@@ -160,9 +160,9 @@ TABLE: dict[str, dict[str, Step]] = {
         postback__place_unknown=Step(a.skipped_place, ADVANCE),
         UNKNOWN=Step(a.skip_own_field, ADVANCE)),
     CHOOSE_PLACE: _question_row(
-        CHOOSE_PLACE, ADVANCE, ADVANCE,
+        CHOOSE_PLACE, ADVANCE, (ASK_PLACE, *ADVANCE),
         postback__place=Step(a.chose_place, (CHOOSE_PLACE, *ADVANCE)),
-        postback__place_none=Step(a.rejected_places, (CHOOSE_PLACE, *ADVANCE)),
+        postback__place_none=Step(a.rejected_places, (CHOOSE_PLACE, ASK_PLACE, *ADVANCE)),
         postback__place_unknown=Step(a.skipped_place, ADVANCE),
         TEXT=Step(a.typed_place, (CHOOSE_PLACE, *ADVANCE)),
         UNKNOWN=Step(a.skip_own_field, ADVANCE)),
