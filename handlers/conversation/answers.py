@@ -281,6 +281,14 @@ def received_location(turn: Turn, given: Input) -> str:
     return q.next_question(turn)
 
 
+def location_again(turn: Turn, given: Input) -> str:
+    """A pin while something else is asked: keep the place, then put the question again."""
+    place = s.pin_place(turn, given)
+    if place is not None:
+        settle_place(turn, place)
+    return retry(turn, given, intro="" if place else "place_outside")
+
+
 def emergency_place(text: str) -> Place | None:
     """In an emergency: an unmistakable place, or the most precise one all readings agree on."""
     explicit = extract_place(text)

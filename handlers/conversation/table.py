@@ -88,7 +88,7 @@ def _question_row(state: str, after: tuple[str, ...], give_up: tuple[str, ...],
         STICKER: Step(a.ask_again, again),
         MEDIA: Step(a.media_during_question, again),
         STALE: Step(a.ask_again, again),
-        LOCATION: Step(a.received_location, (state, *after, *give_up)),
+        LOCATION: Step(a.location_again, again),
         TEXT: Step(a.ask_again, again),
         TIMEOUT: Step(a.idle_timeout, (IDLE,)),
     }
@@ -124,6 +124,7 @@ TABLE: dict[str, dict[str, Step]] = {
     IDLE: _entry_row(),
     ASK_PROBLEM: _entry_row(
         TEXT=Step(a.asked_problem, (ASK_PROBLEM, *START)),
+        LOCATION=Step(a.location_again, (ASK_PROBLEM, IDLE)),
         STICKER=Step(a.ask_again, (ASK_PROBLEM, IDLE)), STALE=Step(a.ask_again, (ASK_PROBLEM, IDLE)),
         TIMEOUT=Step(a.idle_timeout, (IDLE,))),
     ASK_INFO: _entry_row(
@@ -158,14 +159,16 @@ TABLE: dict[str, dict[str, Step]] = {
         ASK_PLACE, ADVANCE, ADVANCE,
         TEXT=Step(a.typed_place, (ASK_PLACE, CHOOSE_PLACE, *ADVANCE)),
         postback__place_unknown=Step(a.skipped_place, ADVANCE),
-        UNKNOWN=Step(a.skip_own_field, ADVANCE)),
+        UNKNOWN=Step(a.skip_own_field, ADVANCE),
+        LOCATION=Step(a.received_location, (ASK_PLACE, *ADVANCE))),
     CHOOSE_PLACE: _question_row(
         CHOOSE_PLACE, ADVANCE, (ASK_PLACE, *ADVANCE),
         postback__place=Step(a.chose_place, (CHOOSE_PLACE, *ADVANCE)),
         postback__place_none=Step(a.rejected_places, (CHOOSE_PLACE, ASK_PLACE, *ADVANCE)),
         postback__place_unknown=Step(a.skipped_place, ADVANCE),
         TEXT=Step(a.typed_place, (CHOOSE_PLACE, *ADVANCE)),
-        UNKNOWN=Step(a.skip_own_field, ADVANCE)),
+        UNKNOWN=Step(a.skip_own_field, ADVANCE),
+        LOCATION=Step(a.received_location, (CHOOSE_PLACE, *ADVANCE))),
     ASK_PHONE: _question_row(
         ASK_PHONE, ADVANCE, ADVANCE,
         TEXT=Step(a.typed_phone, (ASK_PHONE, *ADVANCE)),
@@ -193,7 +196,8 @@ TABLE: dict[str, dict[str, Step]] = {
         EMERGENCY_PLACE,
         TEXT=Step(a.typed_emergency_place, (EMERGENCY_PLACE, *EMERGENCY)),
         postback__place_unknown=Step(a.skipped_place, EMERGENCY),
-        UNKNOWN=Step(a.skip_own_field, EMERGENCY)),
+        UNKNOWN=Step(a.skip_own_field, EMERGENCY),
+        LOCATION=Step(a.received_location, (EMERGENCY_PLACE, *EMERGENCY))),
     EMERGENCY_PHONE: _emergency_row(
         EMERGENCY_PHONE,
         TEXT=Step(a.typed_phone, (EMERGENCY_PHONE, *EMERGENCY)),
