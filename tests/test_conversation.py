@@ -301,25 +301,35 @@ def test_sticker_gets_a_friendly_nudge(citizen):
 UNSURE = "ครูสังเกตว่านักเรียนอายุ 9 ขวบมีรอยช้ำตามแขนบ่อยๆ สงสัยว่าถูกทำร้ายที่บ้าน อยากให้เจ้าหน้าที่เข้าไปตรวจสอบ"
 
 
-def _danger_question_asked(citizen) -> bool:
-    return "ใช่ อันตรายตอนนี้" in citizen.labels()
+def _asked_about_danger(runtime, citizen) -> list[dict]:
+    """Start a problem the classifier is unsure is an emergency (whatever today's model reads)."""
+    from handlers.conversation.start import start_problem
+    from handlers.events import conversation_for
+    from handlers.turn import Input, Turn
+    from intents import Classification
+
+    cls = Classification(kind="problem", topic="child_protection", urgency="normal", department="DCY",
+                         confidence=0.9, kind_confidence=0.9, alternatives=(), emergency_uncertain=True,
+                         language="th", age_group="child", subject="other")
+    with runtime.transaction() as s:
+        conv = conversation_for(s, citizen.user_id)
+        turn = Turn(s, runtime.settings, conv, citizen.user_id, utcnow())
+        conv.state, conv.updated_at = start_problem(turn, Input("text", text=UNSURE), cls), utcnow()
+        return turn.replies
 
 
-def test_unsure_danger_shows_numbers_first_and_asks_once(citizen, db, line):
-    first = citizen.say(UNSURE)
-    if not _danger_question_asked(citizen):
-        pytest.skip("the classifier is sure about this message now; covered by the table tests")
-    assert first[0]["type"] == "template"  # the numbers come before the question
-    citizen.tap("ใช่ อันตรายตอนนี้")
+def test_unsure_danger_shows_numbers_first_and_asks_once(citizen, db, line, runtime):
+    replies = _asked_about_danger(runtime, citizen)
+    assert replies[0]["type"] == "template"  # the numbers come before the question
+    assert [i["action"]["label"] for i in replies[-1]["quickReply"]["items"]][0] == "ใช่ อันตรายตอนนี้"
+    citizen.postback("a=danger&v=yes")
     case = latest_case(db, citizen.user_id)
     assert case.urgency == "emergency" and case.topic == "child_protection"
     assert any(case.case_no in t for t in line.texts_to(HOTLINE_GROUP))
 
 
 def test_unanswered_danger_question_becomes_an_emergency(citizen, db, line, runtime, worker):
-    citizen.say(UNSURE)
-    if not _danger_question_asked(citizen):
-        pytest.skip("the classifier is sure about this message now; covered by the table tests")
+    _asked_about_danger(runtime, citizen)
     assert latest_case(db, citizen.user_id) is None
     with runtime.transaction() as s:
         s.execute(update(Conversation).where(Conversation.chat_id == citizen.user_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from handlers.events import conversation_for
 from handlers.turn import Turn
@@ -104,3 +104,26 @@ def test_production_refuses_sqlite():
     assert from_env({**env, "DATABASE_URL": "postgres://db/intake"}).check()
 
 
+
+
+def test_an_event_that_fails_three_times_gets_the_apology_and_the_numbers(webhook, line, runtime, worker, db):
+    from sqlalchemy import text
+
+    from models import InboundEvent
+
+    user = ev.random_user_id()
+    with runtime.transaction() as s:  # a real fault: the table the handler writes to is gone
+        s.execute(text("DROP TABLE contacts"))
+    webhook.send([ev.text(user, "ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว", line.issue_reply_token(user))])
+    for _ in range(3):
+        worker.process_events()
+        with runtime.transaction() as s:  # no waiting for the backoff between attempts
+            s.execute(update(InboundEvent).values(next_attempt_at=None))
+    worker.send_outbox()
+    db.expire_all()
+    event = db.scalar(select(InboundEvent).order_by(InboundEvent.id.desc()))
+    assert (event.status, event.attempts, event.payload) == ("failed", 3, None)
+    sent = line.messages_to(user)
+    assert sent[0]["type"] == "template"  # the emergency numbers first
+    assert "tel:1300" in [a["uri"] for a in sent[0]["template"]["actions"]]
+    assert "ระบบขัดข้อง" in sent[1]["text"]
