@@ -1,16 +1,18 @@
 """SQLAlchemy 2.0 models of the intake service."""
 
-from models.base import Base, make_engine, make_session_factory, utcnow
+from models.base import Base, insert_ignoring, make_engine, make_session_factory, utcnow
 from models.case import OPEN_STATUSES, STATUSES, Attachment, Case, CaseCounter, CaseEvent, Contact
 from models.center import Center
 from models.conversation import Conversation
 from models.line import InboundEvent, LineGroup, LineUser, OutboundMessage
+from models.status import CaseStatus, Urgency
 
 __all__ = [
     "OPEN_STATUSES",
     "STATUSES",
     "Attachment",
     "Base",
+    "CaseStatus",
     "Case",
     "CaseCounter",
     "CaseEvent",
@@ -21,6 +23,8 @@ __all__ = [
     "LineGroup",
     "LineUser",
     "OutboundMessage",
+    "Urgency",
+    "insert_ignoring",
     "make_engine",
     "make_session_factory",
     "utcnow",

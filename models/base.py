@@ -83,3 +83,14 @@ def make_engine(url: str) -> Engine:
 def make_session_factory(engine: Engine) -> sessionmaker:
     """Sessions that keep loaded attributes after commit (handlers read them afterwards)."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def insert_ignoring(session: Any, model: Any, index_elements: list[str] | None = None) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING for the session's database (SQLite or PostgreSQL).
+
+    Execute it with `.values(...)` or with a list of rows: duplicates of a unique key are dropped."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    return insert(model).on_conflict_do_nothing(index_elements=index_elements)

@@ -32,6 +32,7 @@ from handlers.conversation.states import (
 )
 from handlers.phone import find_phone, format_phone, normalize_phone
 from handlers.turn import Input, Turn
+from models import Urgency
 from referral import Place, extract_place, locate_text
 
 MAX_TRIES = 2  # after two answers we cannot use, the question is not asked a third time
@@ -147,7 +148,7 @@ def answered_danger(turn: Turn, given: Input) -> str:
     d = turn.data
     if given.params.get("v") == "yes":
         return s.start_emergency(turn, d.get("description", ""), d.get("topic", "none"), None)
-    turn.remember(urgency="normal", danger_checked=True)
+    turn.remember(urgency=Urgency.NORMAL, danger_checked=True)
     turn.say(m.text(m.t("danger_downgraded", turn.lang)))
     if d.get("topic", "none") == taxonomy.NONE:
         return q.ask_topic(turn)
@@ -406,7 +407,7 @@ def confirm_case(turn: Turn, given: Input) -> str:
     d, lang = turn.data, turn.lang
     topic = s.protective(d.get("topic", "hardship"), d.get("age_group"), d.get("description", ""))
     intake = c.Intake(kind=d.get("kind", "problem"), topic=topic,
-                      urgency=d.get("urgency", "normal"),
+                      urgency=d.get("urgency", Urgency.NORMAL),
                       description=d.get("description", "") + s.unknown_note(turn),
                       reporter=turn.user_id, language=lang, subject=d.get("subject"),
                       age_group=d.get("age_group"), place=d.get("place") or {},

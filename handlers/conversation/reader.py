@@ -22,6 +22,7 @@ from handlers.conversation.states import (
 )
 from handlers.turn import Input
 from intents import classify
+from models import Urgency
 
 # What a mid-conversation answer carries besides danger: places, numbers, apologies and
 # corrections. They are taken out before the classifier reads the rest: an address such as
@@ -46,7 +47,7 @@ def reads_as_danger(text: str) -> bool:
     rest = danger_text(text)
     if len(rest) < _MIN_DANGER_CHARS or replies.is_unknown(rest) or replies.is_cancel(rest):
         return False
-    return classify(rest).urgency == "emergency"
+    return classify(rest).urgency == Urgency.EMERGENCY
 
 
 def is_correction(state: str, text: str) -> bool:

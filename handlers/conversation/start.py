@@ -28,7 +28,7 @@ from handlers.conversation.states import ASK_PROBLEM, IDLE
 from handlers.phone import find_phone
 from handlers.turn import Input, Turn
 from intents import classify
-from models import Attachment, Case, Contact
+from models import Attachment, Case, Contact, Urgency
 from referral import extract_place, locate_pin
 
 CASE_NO = re.compile(r"OSS-\d{4}-\d{6}", re.IGNORECASE)
@@ -104,7 +104,7 @@ def route_first_message(turn: Turn, given: Input, cls: Any) -> str:
     if cls.language not in ("th", "en"):
         turn.say(m.text(m.t("other_language", "th") + "\n\n" + m.t("other_language", "en")))
     record_contact(turn, cls, keep_text=given.text if cls.kind == "suggestion" else "")
-    if cls.urgency == "emergency" or cls.topic in taxonomy.always_emergency():
+    if cls.urgency == Urgency.EMERGENCY or cls.topic in taxonomy.always_emergency():
         return start_emergency(turn, given.text, cls.topic, cls)
     if cls.emergency_uncertain:
         # Danger cues in a message read as a prank, a question or chit-chat: ask once anyway.
@@ -150,7 +150,7 @@ def start_emergency(turn: Turn, text: str, topic: str, cls: Any) -> str:
     d = turn.data
     topic = topic if topic != taxonomy.NONE else "hardship"
     topic = protective(topic, d.get("age_group"), d.get("description", text))
-    intake = c.Intake(kind="problem", topic=topic, urgency="emergency",
+    intake = c.Intake(kind="problem", topic=topic, urgency=Urgency.EMERGENCY,
                       description=d.get("description", text) + unknown_note(turn),
                       reporter=turn.user_id, language=lang, subject=d.get("subject"),
                       age_group=d.get("age_group"), place=d.get("place") or {},
@@ -165,7 +165,7 @@ def start_emergency(turn: Turn, text: str, topic: str, cls: Any) -> str:
 def start_inquiry(turn: Turn, given: Input, cls: Any) -> str:
     """Answer a general question, then offer to open a case."""
     lang = turn.lang
-    turn.remember(kind="inquiry", topic=cls.topic, description=given.text, urgency="normal")
+    turn.remember(kind="inquiry", topic=cls.topic, description=given.text, urgency=Urgency.NORMAL)
     turn.say(m.text(m.inquiry_answer(cls.topic, lang)))
     if cls.topic == taxonomy.NONE:
         turn.say(m.text(m.t("thanks_reply", lang), m.main_menu(lang)))
@@ -178,7 +178,7 @@ def start_complaint(turn: Turn, given: Input, cls: Any) -> str:
     """A complaint becomes a case for the provincial office: ask the place, phone and consent."""
     turn.say(m.text(m.t("complaint_intro", turn.lang)))
     turn.remember(kind="complaint", topic=cls.topic if cls.topic != taxonomy.NONE else "hardship",
-                  urgency="normal", description=given.text)
+                  urgency=Urgency.NORMAL, description=given.text)
     remember_early_answers(turn, given.text, cls)
     return advance(turn)
 
@@ -249,7 +249,7 @@ def idle_text(turn: Turn, given: Input) -> str:
         return answer_follow_up(turn, given)
     if CASE_NO.search(given.text):
         cls = understand(given.text)
-        if cls.urgency != "emergency" and not cls.emergency_uncertain:
+        if cls.urgency != Urgency.EMERGENCY and not cls.emergency_uncertain:
             return answer_follow_up(turn, given)
         return route_first_message(turn, given, cls)
     return received_first_message(turn, given)
@@ -258,7 +258,7 @@ def idle_text(turn: Turn, given: Input) -> str:
 def asked_info(turn: Turn, given: Input) -> str:
     """After 'ask a question', the text is an inquiry even if it reads like a problem."""
     cls = classify(given.text)
-    if cls.urgency == "emergency":
+    if cls.urgency == Urgency.EMERGENCY:
         return received_first_message(turn, given)
     record_contact(turn, cls)
     return start_inquiry(turn, given, cls)
@@ -268,7 +268,7 @@ def asked_problem(turn: Turn, given: Input) -> str | None:
     """After 'get help', the text describes a problem; None when it says nothing usable."""
     cls = classify(given.text)
     set_language(turn, cls.language)
-    if cls.urgency == "emergency":
+    if cls.urgency == Urgency.EMERGENCY:
         record_contact(turn, cls)
         return start_emergency(turn, given.text, cls.topic, cls)
     if cls.kind in ("problem", "complaint", "inquiry") or len(given.text) > 12:
