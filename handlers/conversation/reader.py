@@ -22,6 +22,8 @@ from handlers.conversation.states import (
 )
 from handlers.turn import Input
 from intents import classify
+from intents.classifier import analyse
+from intents.urgency import assess
 from models import Urgency
 
 # What a mid-conversation answer carries besides danger: places, numbers, apologies and
@@ -46,6 +48,11 @@ def reads_as_danger(text: str) -> bool:
     """True when an answer in the middle of questions says someone is in danger now."""
     rest = danger_text(text)
     if len(rest) < _MIN_DANGER_CHARS or replies.is_unknown(rest) or replies.is_cancel(rest):
+        return False
+    # A danger cue as well as the model: a fragment such as "อยู่หน้าเซเว่น" is too short for
+    # the model alone, which learned whole messages.
+    signals = assess(analyse(rest).cues)
+    if not (signals.emergency or signals.uncertain):
         return False
     return classify(rest).urgency == Urgency.EMERGENCY
 

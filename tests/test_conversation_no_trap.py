@@ -1,0 +1,189 @@
+"""No trap, honest emergencies, corrections, gentle cancel, phones and attachments (issue 10)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from handlers.conversation.reader import reads_as_danger
+from handlers.phone import find_phone, format_phone, normalize_phone
+from models import Attachment, Conversation
+from tests.conftest import HOTLINE_GROUP, PHONE, answer_until, latest_case
+
+STORY = "ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี"
+SUICIDE = "ไม่อยากอยู่แล้ว เหนื่อยมาก คืนนี้จะกินยาให้หมดแผงเลย"
+CHILD_BEATEN = "ช่วยด้วยค่ะ ข้างบ้านกำลังตีลูกสาวอายุ 6 ขวบ เด็กร้องไห้ดังมาก ตอนนี้ยังตีอยู่เลย"
+VIOLENCE = "ช่วยด้วย สามีกำลังเมาอาละวาด เอามีดไล่ฟันหนู ตอนนี้หนูล็อกห้องน้ำอยู่"
+NOT_UNDERSTOOD = ("ได้รับข้อมูลเพิ่มเติมแล้ว", "ยังไม่เข้าใจ")
+
+
+def state_of(db, citizen) -> str:
+    db.expire_all()
+    return db.get(Conversation, citizen.user_id).state
+
+
+@pytest.mark.parametrize("words", ["ไม่สะดวกบอกค่ะ", "ไม่ทราบ", "ไม่รู้ค่ะ", "ข้าม", "skip", "don't know",
+                                   "prefer not to say"])
+def test_typed_dont_know_at_the_emergency_place_question_moves_on(citizen, db, line, words):
+    citizen.say(SUICIDE)
+    assert "แชร์ตำแหน่ง" in citizen.labels()
+    citizen.say(words)
+    text = citizen.text()
+    assert "ไม่เป็นไร" in text or "That's fine" in text
+    assert "แชร์ตำแหน่ง" not in citizen.labels()  # the place question is not asked again
+    assert "ไม่สะดวกให้เบอร์" in citizen.labels()
+    case = latest_case(db, citizen.user_id)
+    assert any(case.case_no in t and "ไม่ทราบหรือไม่สะดวกบอก" in t for t in line.texts_to(HOTLINE_GROUP))
+
+
+def test_no_question_is_asked_a_third_time(citizen, db):
+    citizen.say(SUICIDE)
+    citizen.say("อืม")  # not a place: kept, asked once more
+    assert "แชร์ตำแหน่ง" in citizen.labels()
+    citizen.say("ก็ไม่รู้สิ จะให้บอกอะไร")  # a second answer that is not a place: move on
+    assert "แชร์ตำแหน่ง" not in citizen.labels()
+    assert "ไม่สะดวกให้เบอร์" in citizen.labels()
+
+
+def test_age_group_has_a_dont_know_button_and_reads_a_typed_one(citizen, db):
+    citizen.say("มีคนไร้บ้านนอนอยู่หน้าตลาดมาหลายวันแล้ว ดูผอมมาก อยากให้หน่วยงานมารับไปดูแล")
+    answer_until(citizen, "ไม่ทราบ", topic="homeless")
+    assert {"เด็ก (ต่ำกว่า 18)", "ไม่ทราบ"} <= set(citizen.labels())
+    citizen.say("ไม่แน่ใจค่ะ")
+    assert "แชร์ตำแหน่ง" in citizen.labels()
+    answer_until(citizen, "ยืนยัน", topic="homeless")
+    citizen.tap("ยืนยัน")
+    case = latest_case(db, citizen.user_id)
+    assert case.subject_age_group is None and "ช่วงอายุ" in case.description
+
+
+def test_who_needs_help_offers_prefer_not_to_say(citizen, db):
+    citizen.say(STORY)
+    answer_until(citizen, "ไม่สะดวกบอก")
+    citizen.tap("ไม่สะดวกบอก")
+    assert "ไม่เป็นไร" in citizen.text()
+    assert state_of(db, citizen) != "ask_subject"
+
+
+def test_a_correction_while_the_phone_is_asked_changes_the_place_and_alerts_nobody(citizen, db, line):
+    citizen.say(STORY)
+    answer_until(citizen, "ไม่สะดวกให้เบอร์")
+    hotline_before = len(line.texts_to(HOTLINE_GROUP))
+    citizen.say("ขอโทษค่ะ พิมพ์ผิด แม่อยู่ซอยลาดพร้าว 101 แขวงคลองจั่น กรุงเทพฯ")
+    text = citizen.text()
+    assert "แขวงคลองจั่น" in text and "แก้สถานที่" in text
+    assert "ไม่สะดวกให้เบอร์" in citizen.labels()  # back to the phone question
+    assert len(line.texts_to(HOTLINE_GROUP)) == hotline_before
+    assert latest_case(db, citizen.user_id) is None
+    citizen.say(PHONE)
+    answer_until(citizen, "ยืนยัน")
+    citizen.tap("ยืนยัน")
+    case = latest_case(db, citizen.user_id)
+    assert case.subdistrict_code == "100601" and case.urgency != "emergency"
+
+
+def test_a_bare_correction_asks_which_answer(citizen):
+    citizen.say(STORY)
+    answer_until(citizen, "ไม่สะดวกให้เบอร์")
+    citizen.say("ไม่ใช่ค่ะ")
+    assert "แก้ข้อไหน" in citizen.text() and "สถานที่" in citizen.labels()
+
+
+MID_CONVERSATION_SAFE = [
+    "ขอโทษค่ะ พิมพ์ผิด แม่อยู่ซอยลาดพร้าว 101 แขวงคลองจั่น กรุงเทพฯ", "ซอยลาดพร้าว 101 แขวงคลองจั่น เขตบางกะปิ",
+    "แถวบางกะปิ กรุงเทพ", "บ้านเลขที่ 45 หมู่ 7 ต.แม่เหียะ อ.เมือง จ.เชียงใหม่", "แขวงคลองตัน เขตคลองเตย",
+    "เขตบางรัก กทม", "อยู่หน้าเซเว่น ถนนสุขุมวิท 71", "ซอยรามคำแหง 24 แยก 7", "ตำบลท่าศาลา อำเภอเมือง",
+    "เปลี่ยนเป็นอำเภอสารภี จังหวัดเชียงใหม่", "ไม่ใช่ค่ะ เบอร์ 089-123-4567", "0812345678", "+44 7700 900123",
+    "๐๘๑-๒๓๔-๕๖๗๘", "ขอโทษค่ะ", "ขอโทษที่ตอบช้านะคะ", "ไม่สะดวกบอกค่ะ", "ไม่ใช่ค่ะ คนที่ต้องการความช่วยเหลือคือยาย อายุ 80",
+    "ยายอายุ 80 อยู่คนเดียว", "ขอบคุณค่ะ",
+]
+MID_CONVERSATION_DANGER = [
+    "ตอนนี้สามีกำลังเอามีดไล่ฟันหนูอยู่ ช่วยด้วย", "เขากำลังพังประตูห้องน้ำเข้ามาแล้ว มีลูกสองคนอยู่ด้วย",
+    "ลูกหมดสติอยู่ที่พื้น ไม่หายใจ", "ยายล้มอยู่ในห้องน้ำ ลุกไม่ได้", "เขาบอกว่าจะฆ่าตัวตายคืนนี้",
+    "my husband is hitting me right now", "ถูกขังอยู่ในห้อง ออกไปไม่ได้",
+]
+
+
+@pytest.mark.parametrize("answer", MID_CONVERSATION_SAFE)
+def test_places_phones_corrections_and_apologies_are_not_danger(answer):
+    assert not reads_as_danger(answer)
+
+
+@pytest.mark.parametrize("answer", MID_CONVERSATION_DANGER)
+def test_danger_written_in_an_answer_is_danger(answer):
+    assert reads_as_danger(answer)
+
+
+def test_an_emergency_without_a_phone_says_plainly_who_cannot_reach_whom(citizen, db, line):
+    citizen.say(CHILD_BEATEN)
+    citizen.say("แถวบางกะปิ กรุงเทพ")
+    case = latest_case(db, citizen.user_id)
+    assert case.district_code == "1006"  # เขตบางกะปิ kept, not only the province
+    citizen.tap("ไม่สะดวกให้เบอร์")
+    text = citizen.text()
+    assert "ได้รับข้อมูลครบแล้ว" not in text and "เบอร์ติดต่อ" in text and "แชตนี้" in text
+    assert any(a.get("uri") == "tel:1300" for a in citizen.buttons())
+    assert case.topic == "child_protection"
+
+
+def test_an_emergency_pin_reaches_the_hotline_with_coordinates_and_a_map_link(citizen, line):
+    citizen.say(VIOLENCE)
+    citizen.share_location(13.7563, 100.5018, address="พระนคร กรุงเทพ")
+    alerts = "\n".join(line.texts_to(HOTLINE_GROUP))
+    assert "13.756300, 100.501800" in alerts and "https://maps.google.com/?q=13.756300,100.501800" in alerts
+
+
+@pytest.mark.parametrize("words", ["ไม่เอาแล้วค่ะ กลัวสามีรู้", "หยุด", "stop", "ยกเลิกค่ะ"])
+def test_stopping_words_cancel_gently_at_any_question(citizen, db, words):
+    citizen.say(STORY)
+    answer_until(citizen, "ไม่สะดวกให้เบอร์")
+    citizen.say(words)
+    assert "ยกเลิกแล้ว" in citizen.text()
+    assert state_of(db, citizen) == "idle" and latest_case(db, citizen.user_id) is None
+
+
+def test_stopping_during_an_emergency_keeps_the_case_and_tells_the_hotline(citizen, db, line):
+    citizen.say(VIOLENCE)
+    citizen.say("ไม่เอาแล้วค่ะ กลัวสามีรู้")
+    case = latest_case(db, citizen.user_id)
+    assert case.status == "new" and case.case_no in citizen.text()
+    assert any(case.case_no in t and "ขอหยุด" in t for t in line.texts_to(HOTLINE_GROUP))
+    assert "citizen_stopped_questions" in [h.event for h in case.history]
+
+
+@pytest.mark.parametrize("typed,stored", [("+44 7700 900123", "+447700900123"), ("๐๘๑-๒๓๔-๕๖๗๘", "0812345678"),
+                                          ("02-123-4567", "021234567"), ("+66 81 234 5678", "0812345678")])
+def test_phones_thai_landline_thai_digits_and_international(citizen, db, typed, stored):
+    citizen.say(STORY)
+    answer_until(citizen, "ไม่สะดวกให้เบอร์")
+    citizen.say(typed)
+    answer_until(citizen, "ยืนยัน")
+    citizen.tap("ยืนยัน")
+    assert latest_case(db, citizen.user_id).phone == stored
+
+
+def test_phone_functions():
+    assert normalize_phone("+44 7700 900123") == "+447700900123"
+    assert format_phone("+447700900123") == "+44 7700 900123"
+    assert find_phone("โทรมาที่ 053-123-456 ได้ค่ะ") == "053123456"
+    assert normalize_phone("12345") is None and find_phone("ซอย 101 หมู่ 7") is None
+
+
+def test_a_photo_sent_before_an_emergency_attaches_to_its_case(citizen, db):
+    citizen.send_image(b"bruise")
+    citizen.say(VIOLENCE)
+    case = latest_case(db, citizen.user_id)
+    db.expire_all()
+    photos = db.scalars(select(Attachment).where(Attachment.line_user_id == citizen.user_id)).all()
+    assert [p.case_id for p in photos] == [case.id]
+
+
+def test_a_photo_sent_before_the_story_attaches_to_the_case_it_makes(citizen, db):
+    citizen.send_image(b"receipt")
+    citizen.say(STORY)
+    answer_until(citizen, "ยืนยัน")
+    citizen.tap("ยืนยัน")
+    case = latest_case(db, citizen.user_id)
+    db.expire_all()
+    photos = db.scalars(select(Attachment).where(Attachment.line_user_id == citizen.user_id)).all()
+    assert [p.case_id for p in photos] == [case.id]
