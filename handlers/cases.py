@@ -165,7 +165,7 @@ def thai_date(moment: datetime) -> str:
 
 def staff_summary(case: Case) -> dict[str, Any]:
     """The notification a centre gets: what, how urgent, where — no name, phone or story."""
-    body = m.t("staff_new_case", case_no=case.case_no, topic=m.topic_label(case.topic),
+    body = m.t("staff_new_case", case_no=case.case_no, topic=m.case_label(case.kind, case.topic),
                urgency=m.t(f"urgency_{case.urgency}"), place=place_label(case),
                subject=subject_label(case.subject, case.subject_age_group, staff=True),
                due=_due_text(case))
@@ -224,7 +224,7 @@ def add_details(session: Session, settings: Settings, case: Case, what: str,
 
 def staff_details(case: Case) -> dict[str, Any]:
     """What the staff member who accepted a case receives privately: contact and story."""
-    body = m.t("staff_details", case_no=case.case_no, topic=m.topic_label(case.topic),
+    body = m.t("staff_details", case_no=case.case_no, topic=m.case_label(case.kind, case.topic),
                urgency=m.t(f"urgency_{case.urgency}"), place=place_label(case),
                subject=subject_label(case.subject, case.subject_age_group, staff=True),
                phone=format_phone(case.phone) if case.phone else m.t("not_given"),

@@ -39,6 +39,12 @@ def topic_label(topic: str, lang: str = "th") -> str:
     return entry.label_en if lang == "en" else entry.label_th
 
 
+def case_label(kind: str, topic: str, lang: str = "th") -> str:
+    """The topic's name, marked as a complaint when the case is one."""
+    label = topic_label(topic, lang)
+    return f"{t('complaint_label', lang)} · {label}" if kind == "complaint" else label
+
+
 def inquiry_answer(topic: str, lang: str = "th") -> str:
     """Return the information answer for a general question on a topic."""
     answers = _load("answers.yaml")

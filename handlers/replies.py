@@ -36,6 +36,11 @@ def is_correction(text: str) -> bool:
     return bool(_pattern("correction").search(clean(text)))
 
 
+def is_service_complaint(text: str) -> bool:
+    """True when the text complains about a centre, an office or its staff."""
+    return bool(_pattern("service_complaint").search(clean(text)))
+
+
 def says_no(text: str) -> bool:
     """True when the answer carries a negation anywhere ('ยังไม่ยินยอม', 'ให้ไม่ได้')."""
     return bool(_pattern("negative").search(clean(text)))
@@ -75,5 +80,5 @@ def subject_from(text: str) -> str | None:
     return None
 
 
-__all__ = ["HERE", "clean", "is_cancel", "is_correction", "is_unknown", "is_safe_answer", "says_no", "says_yes", "subject_from",
+__all__ = ["HERE", "clean", "is_cancel", "is_correction", "is_service_complaint", "is_unknown", "is_safe_answer", "says_no", "says_yes", "subject_from",
            "wants_to_confirm", "wants_to_edit"]

@@ -261,6 +261,19 @@ def test_complaint_is_routed_to_the_provincial_office(citizen, db):
     assert case.center_id == "PSO-40"
 
 
+@pytest.mark.parametrize("words", ["เจ้าหน้าที่พูดจาไม่สุภาพ ตะคอกใส่ แล้วไม่รับเรื่อง",
+                                   "ไปติดต่อศูนย์ช่วยเหลือสังคมตำบลแล้ว เจ้าหน้าที่ไม่สนใจ ไล่กลับบ้าน"])
+def test_a_complaint_about_a_centre_never_goes_to_that_centre(citizen, db, line, words):
+    citizen.say(words)
+    answer_until(citizen, "ยืนยัน", topic="hardship")
+    assert "ร้องเรียน" in citizen.text()  # the summary says it is a complaint
+    citizen.tap("ยืนยัน")
+    case = latest_case(db, citizen.user_id)
+    assert case.kind == "complaint" and case.center_id == "PSO-50"  # PLACE is a tambon of Chiang Mai
+    assert not case.center_id.startswith("TC-")
+    assert any(case.case_no in t and "ร้องเรียน" in t for t in line.texts_to(FALLBACK_GROUP))
+
+
 @pytest.mark.parametrize("words,kind", [
     ("สวัสดีค่ะ", "chitchat"),
     ("ขอบคุณมากค่ะ", "chitchat"),

@@ -204,7 +204,7 @@ def _phone_text(turn: Turn) -> str:
 def show_summary(turn: Turn) -> str:
     """Show what will be sent, with confirm / change / cancel."""
     lang, d = turn.lang, turn.data
-    body = m.t("summary", lang, topic=m.topic_label(d.get("topic", "none"), lang),
+    body = m.t("summary", lang, topic=m.case_label(d.get("kind", "problem"), d.get("topic", "none"), lang),
                subject=c.subject_label(d.get("subject"), d.get("age_group"), lang),
                place=place_label(turn), phone=_phone_text(turn))
     turn.say(m.text(body, [m.postback(m.t("confirm", lang), a="confirm"),

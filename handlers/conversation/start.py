@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import update
@@ -101,6 +102,8 @@ def received_first_message(turn: Turn, given: Input) -> str:
 def route_first_message(turn: Turn, given: Input, cls: Any) -> str:
     """Start the path a classified request needs: danger first, then its kind."""
     set_language(turn, cls.language)
+    if cls.kind == "problem" and cls.urgency != Urgency.EMERGENCY and replies.is_service_complaint(given.text):
+        cls = replace(cls, kind="complaint")  # about the service: never to the centre complained about
     if cls.language not in ("th", "en"):
         turn.say(m.text(m.t("other_language", "th") + "\n\n" + m.t("other_language", "en")))
     record_contact(turn, cls, keep_text=given.text if cls.kind == "suggestion" else "")
