@@ -41,6 +41,11 @@ def is_service_complaint(text: str) -> bool:
     return bool(_pattern("service_complaint").search(clean(text)))
 
 
+def refers_to_earlier_report(text: str) -> bool:
+    """True when the text is about a request reported before."""
+    return bool(_pattern("earlier_report").search(clean(text)))
+
+
 def says_no(text: str) -> bool:
     """True when the answer carries a negation anywhere ('ยังไม่ยินยอม', 'ให้ไม่ได้')."""
     return bool(_pattern("negative").search(clean(text)))
@@ -80,5 +85,5 @@ def subject_from(text: str) -> str | None:
     return None
 
 
-__all__ = ["HERE", "clean", "is_cancel", "is_correction", "is_service_complaint", "is_unknown", "is_safe_answer", "says_no", "says_yes", "subject_from",
+__all__ = ["HERE", "clean", "is_cancel", "is_correction", "is_service_complaint", "is_unknown", "refers_to_earlier_report", "is_safe_answer", "says_no", "says_yes", "subject_from",
            "wants_to_confirm", "wants_to_edit"]

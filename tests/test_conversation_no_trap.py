@@ -187,3 +187,30 @@ def test_a_photo_sent_before_the_story_attaches_to_the_case_it_makes(citizen, db
     db.expire_all()
     photos = db.scalars(select(Attachment).where(Attachment.line_user_id == citizen.user_id)).all()
     assert [p.case_id for p in photos] == [case.id]
+
+
+def _open_case(citizen, db):
+    citizen.say(STORY)
+    answer_until(citizen, "ยืนยัน")
+    citizen.tap("ยืนยัน")
+    return latest_case(db, citizen.user_id)
+
+
+@pytest.mark.parametrize("words", ["เรื่องที่แจ้งไว้เมื่อวานค่ะ วันนี้ไปเจอยายนอนหมดสติอยู่ที่พื้น",
+                                   "ขอสอบถามเรื่องที่แจ้งไว้ค่ะ ตอนนี้เขากำลังพังประตูเข้ามา"])
+def test_a_follow_up_with_new_danger_raises_the_open_case_and_alerts_the_hotline(citizen, db, line, words):
+    case = _open_case(citizen, db)
+    assert case.urgency != "emergency"
+    first = citizen.say(words)
+    assert first[0]["type"] == "template"  # the numbers first
+    raised = latest_case(db, citizen.user_id)
+    assert raised.id == case.id and raised.urgency == "emergency"
+    assert "urgency_raised" in [h.event for h in raised.history]
+    assert any(case.case_no in t and "ฉุกเฉิน" in t for t in line.texts_to(HOTLINE_GROUP))
+
+
+def test_new_danger_about_someone_else_is_a_new_case(citizen, db, line):
+    case = _open_case(citizen, db)
+    citizen.say(VIOLENCE)
+    new = latest_case(db, citizen.user_id)
+    assert new.id != case.id and new.urgency == "emergency"

@@ -107,12 +107,73 @@ def route_first_message(turn: Turn, given: Input, cls: Any) -> str:
     if cls.language not in ("th", "en"):
         turn.say(m.text(m.t("other_language", "th") + "\n\n" + m.t("other_language", "en")))
     record_contact(turn, cls, keep_text=given.text if cls.kind == "suggestion" else "")
-    if cls.urgency == Urgency.EMERGENCY or cls.topic in taxonomy.always_emergency():
+    if danger_now(cls, given.text):
+        earlier = earlier_case(turn, given.text)
+        if earlier is not None:
+            return raise_earlier_case(turn, earlier, given.text, cls)
         return start_emergency(turn, given.text, cls.topic, cls)
     if cls.emergency_uncertain:
         # Danger cues in a message read as a prank, a question or chit-chat: ask once anyway.
         return start_problem(turn, given, cls)
     return KIND_PATHS.get(cls.kind, answer_chitchat)(turn, given, cls)
+
+
+def danger_now(cls: Any, text: str) -> bool:
+    """An emergency: the classifier says so, or a follow-up / question / chat whose danger rules
+    fire with nothing vetoing them (the kind model reads the asking, not the danger)."""
+    if cls.urgency == Urgency.EMERGENCY or cls.topic in taxonomy.always_emergency():
+        return True
+    if cls.emergency_uncertain and cls.kind != "problem":
+        from intents.classifier import analyse
+        from intents.urgency import assess
+
+        return assess(analyse(CASE_NO.sub(" ", text)).cues).emergency
+    return False
+
+
+def earlier_case(turn: Turn, text: str) -> Case | None:
+    """The open case a message about an earlier report means (by number, else the latest)."""
+    found = CASE_NO.search(text)
+    if not found and not replies.refers_to_earlier_report(text):
+        return None
+    mine = [k for k in c.cases_of(turn.session, turn.user_id, limit=20) if k.is_open]
+    if found:
+        mine = [k for k in mine if k.case_no == found.group(0).upper()]
+    return mine[0] if mine else None
+
+
+def _case_place(case: Case) -> dict[str, Any] | None:
+    if not case.province_code:
+        return None
+    return {"subdistrict_code": case.subdistrict_code, "district_code": case.district_code,
+            "province_code": case.province_code,
+            "level": "subdistrict" if case.subdistrict_code else "district" if case.district_code else "province",
+            "label_th": case.place_text or "", "label_en": "", "latitude": case.latitude,
+            "longitude": case.longitude, "text": ""}
+
+
+def raise_earlier_case(turn: Turn, case: Case, text: str, cls: Any) -> str:
+    """New danger in an open case: numbers first, the case raised to emergency, the hotline alerted."""
+    from referral.routing import ack_deadline
+
+    lang = turn.lang
+    turn.say(*m.emergency_messages(lang, case.topic))
+    before = case.urgency
+    case.description = (case.description + "\n" + text).strip()
+    case.urgency, case.ack_due_at, case.updated_at = Urgency.EMERGENCY, ack_deadline(Urgency.EMERGENCY, turn.now), turn.now
+    case.record("urgency_raised", actor=f"line:{turn.user_id}", reason="new_danger", before=before)
+    c.notify_new_case(turn.session, turn.settings, case)
+    link_attachments(turn, case)
+    turn.conv.case_id = case.id
+    turn.remember(description=case.description, kind="problem", topic=case.topic)
+    place = _case_place(case)
+    if place is not None:
+        turn.remember(place=place)
+    if case.phone:
+        turn.remember(phone=case.phone)
+    remember_early_answers(turn, text, cls)
+    turn.say(m.text(m.t("emergency_alerted", lang, case_no=case.case_no)))
+    return advance_emergency(turn)
 
 
 def start_problem(turn: Turn, given: Input, cls: Any) -> str:
