@@ -46,6 +46,12 @@ def refers_to_earlier_report(text: str) -> bool:
     return bool(_pattern("earlier_report").search(clean(text)))
 
 
+def migrant_danger(text: str) -> bool:
+    """True when Burmese, Lao or Khmer text asks for help or tells of being beaten, locked in,
+    having a passport taken or not being paid."""
+    return bool(_pattern("migrant_danger").search(text))
+
+
 def says_no(text: str) -> bool:
     """True when the answer carries a negation anywhere ('ยังไม่ยินยอม', 'ให้ไม่ได้')."""
     return bool(_pattern("negative").search(clean(text)))
@@ -85,5 +91,5 @@ def subject_from(text: str) -> str | None:
     return None
 
 
-__all__ = ["HERE", "clean", "is_cancel", "is_correction", "is_service_complaint", "is_unknown", "refers_to_earlier_report", "is_safe_answer", "says_no", "says_yes", "subject_from",
+__all__ = ["HERE", "clean", "is_cancel", "is_correction", "is_service_complaint", "is_unknown", "migrant_danger", "refers_to_earlier_report", "is_safe_answer", "says_no", "says_yes", "subject_from",
            "wants_to_confirm", "wants_to_edit"]

@@ -378,11 +378,28 @@ def test_unclear_topic_offers_the_likely_topics_as_buttons(runtime):
         assert turn.data["topic"] == "homeless"
 
 
-@pytest.mark.parametrize("words", ["ကျွန်တော့်ကို ကူညီပါ", "ຊ່ວຍແດ່", "សូមជួយខ្ញុំ"])
-def test_burmese_lao_khmer_get_thai_and_english_with_the_hotline(citizen, words):
+@pytest.mark.parametrize("words,script", [
+    ("ကျွန်တော့်ကို ကူညီပါ အလုပ်ရှင်က ပိတ်ထားတယ်", "အကူအညီ"), ("ຊ່ວຍແດ່ ນາຍຈ້າງຂັງໄວ້", "ກຳລັງມີຄົນມາຊ່ວຍ"),
+    ("សូមជួយខ្ញុំ ថៅកែយកលិខិតឆ្លងដែន", "ជំនួយកំពុងមក")])
+def test_danger_in_burmese_lao_khmer_is_an_emergency_for_the_hotline_and_atp(citizen, db, line, words, script):
+    first = citizen.say(words)
+    assert first[0]["type"] == "template"  # the numbers first
+    assert script in citizen.text()  # one line in the writer's script: help is coming, share a location
+    case = latest_case(db, citizen.user_id)
+    assert (case.urgency, case.topic, case.department) == ("emergency", "trafficking", "ATP")
+    assert any(case.case_no in t for t in line.texts_to(HOTLINE_GROUP))
+    assert "แชร์ตำแหน่ง" in citizen.labels()
+
+
+@pytest.mark.parametrize("words,script", [("မင်္ဂလာပါ အလုပ်အကြောင်း မေးချင်လို့ပါ", "စကားပြန်"),
+                                          ("ສະບາຍດີ ຢາກຖາມເລື່ອງວຽກ", "ລ່າມ"), ("សួស្តី ខ្ញុំចង់សួរ", "អ្នកបកប្រែ")])
+def test_other_messages_in_those_scripts_open_a_callback_with_an_interpreter(citizen, db, words, script):
     citizen.say(words)
-    text = citizen.text()
-    assert "1300" in text and "Thai and English" in text
+    case = latest_case(db, citizen.user_id)
+    assert case is not None and "ล่าม" in case.description
+    assert script in citizen.text() and case.case_no in citizen.text()
+    citizen.say(words)  # a second message joins the same case
+    assert latest_case(db, citizen.user_id).id == case.id
 
 
 def test_every_button_label_fits_lines_limit():

@@ -102,6 +102,8 @@ def received_first_message(turn: Turn, given: Input) -> str:
 def route_first_message(turn: Turn, given: Input, cls: Any) -> str:
     """Start the path a classified request needs: danger first, then its kind."""
     set_language(turn, cls.language)
+    if cls.language in MIGRANT_LANGUAGES:
+        return start_migrant(turn, given, cls)
     if cls.kind == "problem" and cls.urgency != Urgency.EMERGENCY and replies.is_service_complaint(given.text):
         cls = replace(cls, kind="complaint")  # about the service: never to the centre complained about
     if cls.language not in ("th", "en"):
@@ -176,6 +178,39 @@ def raise_earlier_case(turn: Turn, case: Case, text: str, cls: Any) -> str:
     return advance_emergency(turn)
 
 
+MIGRANT_LANGUAGES = ("my", "lo", "km")  # Burmese, Lao, Khmer
+
+
+def _interpreter_note(language: str) -> str:
+    return m.t("staff_interpreter", language=m.t(f"language_{language}"))
+
+
+def start_migrant(turn: Turn, given: Input, cls: Any) -> str:
+    """Burmese, Lao or Khmer: danger → an emergency for the hotline and ATP; else a callback."""
+    record_contact(turn, cls)
+    text, language = given.text, cls.language
+    if replies.migrant_danger(text) or danger_now(cls, text):
+        note = m.text("\n".join(m.t("migrant_help_coming", lang) for lang in (language, "th", "en")))
+        return start_emergency(turn, f"{text}\n({_interpreter_note(language)})", "trafficking", cls, note=note)
+    earlier = [k for k in c.cases_of(turn.session, turn.user_id, limit=5)
+               if k.is_open and k.language == language]
+    if earlier:
+        case = earlier[0]
+        case.description = (case.description + "\n" + text).strip()
+        c.add_details(turn.session, turn.settings, case, f"ข้อความเพิ่ม: {text[:1000]}",
+                      public=m.t("staff_more_words"))
+    else:
+        intake = c.Intake(kind="problem", topic=taxonomy.NONE, urgency=Urgency.HIGH,
+                          description=f"{text}\n({_interpreter_note(language)})",
+                          reporter=turn.user_id, language=language)
+        case = c.create_case(turn.session, turn.settings, intake, None, turn.now)
+        link_attachments(turn, case)
+    turn.say(m.text("\n\n".join(m.t("migrant_callback", lang, case_no=case.case_no)
+                                 for lang in (language, "th", "en")), m.main_menu("th")[3:]))
+    turn.forget()
+    return IDLE
+
+
 def start_problem(turn: Turn, given: Input, cls: Any) -> str:
     """A new problem: ask about danger if unsure, the topic if unclear, then the details."""
     turn.remember(kind="problem", topic=cls.topic, urgency=cls.urgency, description=given.text,
@@ -204,10 +239,13 @@ def unknown_note(turn: Turn) -> str:
     return "\n" + m.t("staff_unknown_fields", fields=", ".join(m.t(f"field_{f}") for f in fields))
 
 
-def start_emergency(turn: Turn, text: str, topic: str, cls: Any) -> str:
+def start_emergency(turn: Turn, text: str, topic: str, cls: Any,
+                    note: dict[str, Any] | None = None) -> str:
     """Numbers first, the hotline alerted at once, the case created now and completed later."""
     lang = turn.lang
     turn.say(*m.emergency_messages(lang, topic))
+    if note is not None:
+        turn.say(note)
     if cls is not None:
         turn.remember(description=text)
         remember_early_answers(turn, text, cls)
