@@ -52,6 +52,30 @@ def inquiry_answer(topic: str, lang: str = "th") -> str:
     return entry.get(lang) or entry["th"]
 
 
+def _services() -> dict[str, dict[str, Any]]:
+    return _load("answers.yaml").get("services") or {}
+
+
+def service_for(text: str) -> str | None:
+    """The service (answers.yaml) a question names, or None."""
+    lowered = text.lower()
+    for name, entry in _services().items():
+        if any(str(word).lower() in lowered for word in entry.get("words") or ()):
+            return name
+    return None
+
+
+def service_answer(name: str, lang: str = "th") -> str:
+    """What to bring, where to apply and a phone, for one service."""
+    entry = _services()[name]
+    return str(entry.get(lang) or entry["th"])
+
+
+def service_topic(name: str) -> str:
+    """The taxonomy topic a service belongs to."""
+    return str(_services()[name]["topic"])
+
+
 def _label(label: str) -> str:
     return label if len(label) <= LABEL_MAX else label[: LABEL_MAX - 1] + "…"
 

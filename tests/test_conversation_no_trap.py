@@ -214,3 +214,30 @@ def test_new_danger_about_someone_else_is_a_new_case(citizen, db, line):
     citizen.say(VIOLENCE)
     new = latest_case(db, citizen.user_id)
     assert new.id != case.id and new.urgency == "emergency"
+
+
+@pytest.mark.parametrize("question,service", [
+    ("ทำบัตรคนพิการต้องใช้เอกสารอะไรบ้างคะ", "disability_card"),
+    ("เบี้ยยังชีพผู้สูงอายุสมัครที่ไหน", "old_age_allowance"),
+    ("เบี้ยความพิการต้องยื่นที่ไหนคะ", "disability_allowance"),
+    ("เงินอุดหนุนเด็กแรกเกิดต้องทำยังไง", "child_support_grant"),
+    ("บ้านพักฉุกเฉินอยู่ที่ไหนคะ", "shelter"),
+    ("ขอเงินสงเคราะห์ฉุกเฉินได้ไหม", "emergency_relief"),
+    ("เงินช่วยค่าทำศพผู้สูงอายุขอยังไง", "funeral_aid"),
+])
+def test_top_inquiries_are_answered_from_answers_yaml_with_documents_place_and_phone(citizen, question, service):
+    from handlers.messages import service_answer
+
+    citizen.say(question)
+    answer = service_answer(service)
+    assert answer in citizen.text()
+    assert "เอกสาร" in answer and ("ยื่นที่" in answer or "ติดต่อ" in answer) and "โทร" in answer
+
+
+def test_a_follow_up_question_about_the_same_service_stays_with_it(citizen):
+    from handlers.messages import service_answer
+
+    citizen.say("ทำบัตรคนพิการต้องใช้เอกสารอะไรบ้างคะ")
+    citizen.say("ต้องใช้รูปถ่ายไหมคะ")
+    assert service_answer("disability_card") in citizen.text()
+    assert "นอกงานของ พม." not in citizen.text()

@@ -517,6 +517,16 @@ def accepted_offer(turn: Turn, given: Input) -> str:
     return q.advance(turn)
 
 
+def text_after_answer(turn: Turn, given: Input) -> str:
+    """After an answer: a follow-up question stays with the service; anything else is new."""
+    if not s.another_question(turn, given):
+        return s.idle_text(turn, given)
+    d, lang = turn.data, turn.lang
+    service = d.get("service")
+    turn.say(m.text(m.service_answer(service, lang) if service else m.inquiry_answer(d.get("topic", "none"), lang)))
+    return retry(turn, given, intro="")
+
+
 def declined_offer(turn: Turn, given: Input) -> str:
     """No case wanted: close kindly."""
     turn.say(m.text(m.t("thanks_reply", turn.lang), m.main_menu(turn.lang)))

@@ -265,15 +265,30 @@ def start_emergency(turn: Turn, text: str, topic: str, cls: Any,
 
 
 def start_inquiry(turn: Turn, given: Input, cls: Any) -> str:
-    """Answer a general question, then offer to open a case."""
+    """Answer a general question (by service when it names one), then offer to open a case."""
     lang = turn.lang
-    turn.remember(kind="inquiry", topic=cls.topic, description=given.text, urgency=Urgency.NORMAL)
-    turn.say(m.text(m.inquiry_answer(cls.topic, lang)))
-    if cls.topic == taxonomy.NONE:
+    service = m.service_for(given.text)
+    topic = m.service_topic(service) if service else cls.topic
+    turn.remember(kind="inquiry", topic=topic, service=service, description=given.text,
+                  urgency=Urgency.NORMAL)
+    turn.say(m.text(m.service_answer(service, lang) if service else m.inquiry_answer(topic, lang)))
+    if topic == taxonomy.NONE:
         turn.say(m.text(m.t("thanks_reply", lang), m.main_menu(lang)))
         turn.forget()
         return IDLE
     return offer_case(turn)
+
+
+def another_question(turn: Turn, given: Input) -> bool:
+    """True when a text after an answer asks about the same service or topic (not a new request)."""
+    cls = understand(given.text)
+    if danger_now(cls, given.text) or cls.emergency_uncertain or cls.kind in ("problem", "complaint"):
+        return False
+    service = m.service_for(given.text)
+    if service and service != turn.data.get("service"):
+        return False  # another service: a new question, answered on its own
+    return cls.kind in ("inquiry", "chitchat", "follow_up") and (
+        cls.topic in (taxonomy.NONE, turn.data.get("topic")) or service is not None)
 
 
 def start_complaint(turn: Turn, given: Input, cls: Any) -> str:

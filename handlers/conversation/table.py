@@ -190,7 +190,7 @@ TABLE: dict[str, dict[str, Step]] = {
         OFFER_CASE, ADVANCE, (IDLE,),
         postback__open_case=Step(a.accepted_offer, (*ADVANCE, *EMERGENCY)),
         postback__no_thanks=Step(a.declined_offer, (IDLE,)),
-        TEXT=Step(s.idle_text, START),
+        TEXT=Step(a.text_after_answer, (OFFER_CASE, *START)),
         LOCATION=Step(s.location_first, (ASK_PROBLEM, IDLE))),
     EMERGENCY_PLACE: _emergency_row(
         EMERGENCY_PLACE,
