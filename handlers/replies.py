@@ -52,6 +52,16 @@ def migrant_danger(text: str) -> bool:
     return bool(_pattern("migrant_danger").search(text))
 
 
+def subject_of_story(text: str) -> str | None:
+    """'other' when a witness writes, 'self' when the victim writes of what is done to them."""
+    lowered = text.lower()
+    if _pattern("subject_bystander").search(lowered):
+        return "other"
+    if _pattern("subject_victim").search(lowered):
+        return "self"
+    return None
+
+
 def says_no(text: str) -> bool:
     """True when the answer carries a negation anywhere ('ยังไม่ยินยอม', 'ให้ไม่ได้')."""
     return bool(_pattern("negative").search(clean(text)))
@@ -91,5 +101,5 @@ def subject_from(text: str) -> str | None:
     return None
 
 
-__all__ = ["HERE", "clean", "is_cancel", "is_correction", "is_service_complaint", "is_unknown", "migrant_danger", "refers_to_earlier_report", "is_safe_answer", "says_no", "says_yes", "subject_from",
+__all__ = ["HERE", "clean", "is_cancel", "is_correction", "is_service_complaint", "is_unknown", "migrant_danger", "refers_to_earlier_report", "subject_of_story", "is_safe_answer", "says_no", "says_yes", "subject_from",
            "wants_to_confirm", "wants_to_edit"]

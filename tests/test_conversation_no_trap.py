@@ -241,3 +241,43 @@ def test_a_follow_up_question_about_the_same_service_stays_with_it(citizen):
     citizen.say("ต้องใช้รูปถ่ายไหมคะ")
     assert service_answer("disability_card") in citizen.text()
     assert "นอกงานของ พม." not in citizen.text()
+
+
+WHO = [("สามีตีหนูทุกวัน ตอนนี้หนีออกมาอยู่บ้านเพื่อน", "self"), ("ฉันถูกแฟนทำร้ายร่างกาย อยากขอความช่วยเหลือ", "self"),
+       ("I am a tourist, I saw a man beating a small child at the market", "other"),
+       ("เห็นเด็กถูกพ่อตีที่ตลาด", "other"), ("ข้างบ้านตีลูกทุกคืน", "other"), ("ผมตกงาน ไม่มีเงินซื้อข้าว", "self"),
+       ("แม่ฉันอายุ 80 อยู่คนเดียว", "other"), ("my husband hits me every night", "self"),
+       ("หนูอายุ 15 ถูกพ่อเลี้ยงทำร้าย", "self"), ("my neighbour is hitting his kids", "other"),
+       ("ยายข้างบ้านเป็นอัมพาต", "other"), ("ตัวเองพิการ อยากได้บัตรคนพิการ", "self"),
+       ("หนูเห็นพ่อตีแม่ทุกคืน", "other"), ("help, my boyfriend is beating me right now", "self"),
+       ("ได้ยินเสียงเด็กร้องไห้ข้างบ้านทุกคืน", "other"), ("สามีขู่ฉันว่าจะฆ่า", "self")]
+
+
+@pytest.mark.parametrize("text,subject", WHO)
+def test_who_needs_help_is_read_from_first_person_and_bystander_messages(text, subject):
+    from handlers.replies import subject_of_story
+    from intents import classify
+
+    assert (subject_of_story(text) or classify(text).subject) == subject
+
+
+@pytest.mark.parametrize("text,subject,age", [
+    ("I am a tourist, I saw a man beating a small child at the market right now, please help", "other", "child"),
+    ("help, my boyfriend is beating me right now, I locked myself in the bathroom", "self", None),
+    ("ช่วยด้วย พ่อกำลังตีลูกชายอายุ 8 ขวบ ด้วยเข็มขัด ตอนนี้ยังตีอยู่", "other", "child")])
+def test_an_emergency_case_records_who_needs_help(citizen, db, text, subject, age):
+    citizen.say(text)
+    case = latest_case(db, citizen.user_id)
+    assert case.urgency == "emergency" and (case.subject, case.subject_age_group) == (subject, age)
+    if age == "child":
+        assert case.topic == "child_protection"  # a child beaten by anyone (taxonomy §2)
+
+
+def test_the_protective_rule_holds_when_the_age_is_answered_in_the_conversation(citizen, db):
+    citizen.say("พ่อตีแม่บ่อยมาก อยากให้เจ้าหน้าที่ช่วยดูหน่อย ตอนนี้แยกกันอยู่แล้ว")
+    answer_until(citizen, "เด็ก (ต่ำกว่า 18)", topic="domestic_violence")
+    citizen.tap("เด็ก (ต่ำกว่า 18)")
+    answer_until(citizen, "ยืนยัน", topic="domestic_violence")
+    citizen.tap("ยืนยัน")
+    case = latest_case(db, citizen.user_id)
+    assert (case.topic, case.department) == ("child_protection", "DCY")

@@ -87,8 +87,9 @@ def remember_early_answers(turn: Turn, text: str, cls: Any) -> None:
     place = extract_place(text)
     if place.best is not None and not place.ambiguous:
         turn.remember(place=place_dict(place.best, text))
-    if cls.subject:
-        turn.remember(subject=cls.subject)
+    subject = replies.subject_of_story(text) or cls.subject
+    if subject:
+        turn.remember(subject=subject)
     age = taxonomy.topic(cls.topic).age_group or cls.age_group
     if age:
         turn.remember(age_group=age)
