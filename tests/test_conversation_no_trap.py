@@ -169,10 +169,11 @@ def test_phone_functions():
     assert normalize_phone("12345") is None and find_phone("ซอย 101 หมู่ 7") is None
 
 
-def test_a_photo_sent_before_an_emergency_attaches_to_its_case(citizen, db):
+def test_a_photo_sent_before_an_emergency_attaches_to_its_case(citizen, db, line):
     citizen.send_image(b"bruise")
     citizen.say(VIOLENCE)
     case = latest_case(db, citizen.user_id)
+    assert any(case.case_no in t and "รูปหรือไฟล์" in t for t in line.texts_to(HOTLINE_GROUP))
     db.expire_all()
     photos = db.scalars(select(Attachment).where(Attachment.line_user_id == citizen.user_id)).all()
     assert [p.case_id for p in photos] == [case.id]

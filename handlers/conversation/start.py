@@ -226,10 +226,17 @@ def start_problem(turn: Turn, given: Input, cls: Any) -> str:
     return advance(turn)
 
 
-def link_attachments(turn: Turn, case: Case) -> None:
-    """Photos, voice notes and files sent before or during the conversation join its case."""
-    turn.session.execute(update(Attachment).where(
-        Attachment.line_user_id == turn.user_id, Attachment.case_id.is_(None)).values(case_id=case.id))
+def link_attachments(turn: Turn, case: Case) -> int:
+    """Photos, voice notes and files sent before or during the conversation join its case,
+    and the staff are told they exist (the API lists them)."""
+    linked = turn.session.execute(update(Attachment).where(
+        Attachment.line_user_id == turn.user_id, Attachment.case_id.is_(None))
+        .values(case_id=case.id).execution_options(synchronize_session=False)).rowcount or 0
+    if linked:
+        case.record("attachments_linked", count=linked)
+        what = m.t("staff_attachments", count=linked)
+        c.add_details(turn.session, turn.settings, case, what, public=what)
+    return linked
 
 
 def unknown_note(turn: Turn) -> str:
