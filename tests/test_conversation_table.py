@@ -55,7 +55,9 @@ def test_every_state_can_be_cancelled_and_every_question_times_out() -> None:
 
 
 def test_state_lists_come_from_the_table() -> None:
-    assert set(flow.STATES) == set(flow.TABLE) == set(flow.QUESTIONS) | {st.IDLE}
+    from handlers.conversation.answers import GIVE_UP
+
+    assert set(flow.STATES) == set(flow.TABLE) == set(flow.QUESTIONS) | {st.IDLE} == set(GIVE_UP) | {st.IDLE}
     for row in flow.TABLE.values():
         for step in row.values():
             assert set(step.to) <= set(flow.TABLE)
