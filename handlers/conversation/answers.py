@@ -591,5 +591,3 @@ def emergency_timeout(turn: Turn, given: Input) -> str:
     turn.forget()
     return IDLE
 
-
-__all__ = ["ASK_PHONE", "ASK_PLACE", "CONFIRM", "normalize_phone"]
