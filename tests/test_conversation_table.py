@@ -153,3 +153,12 @@ def test_no_state_traps_the_citizen_whatever_they_send(citizen, db, runtime, wor
         assert any(s != state for s in seen), f"{state} stayed put on {kind} twice"
         if any(s == st.IDLE for s in seen) and state in (st.EMERGENCY_PLACE, st.EMERGENCY_PHONE):
             assert latest_case(db, citizen.user_id).urgency == "emergency"
+
+
+def test_a_conversation_stored_before_the_emergency_states_keeps_its_emergency(citizen, db, runtime):
+    citizen.say(EMERGENCY_STORY)
+    with runtime.transaction() as s:  # how such a row looked: the ordinary state and the case id
+        s.execute(update(Conversation).where(Conversation.chat_id == citizen.user_id).values(state="ask_place"))
+    citizen.share_location(18.7584, 98.9236)
+    assert conversation_state(db, citizen) == st.EMERGENCY_PHONE
+    assert latest_case(db, citizen.user_id).subdistrict_code is not None
