@@ -283,3 +283,15 @@ def test_the_protective_rule_holds_when_the_age_is_answered_in_the_conversation(
     citizen.tap("ยืนยัน")
     case = latest_case(db, citizen.user_id)
     assert case.topic == "child_protection" and case.department == taxonomy.department("child_protection")
+
+
+@pytest.mark.parametrize("at", ["ยินยอม", "ยืนยัน"])
+def test_a_typed_phone_correction_at_consent_or_summary_changes_the_phone(citizen, db, at):
+    citizen.say(STORY)
+    answer_until(citizen, at)
+    citizen.say("ขอโทษค่ะ เบอร์พิมพ์ผิด เปลี่ยนเป็น 089-999-1234")
+    assert "แก้เบอร์ติดต่อเป็น 089-999-1234" in citizen.text()
+    assert at in citizen.labels()  # the same question again, with the new number
+    answer_until(citizen, "ยืนยัน")
+    citizen.tap("ยืนยัน")
+    assert latest_case(db, citizen.user_id).phone == "0899991234"

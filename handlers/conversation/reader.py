@@ -20,6 +20,7 @@ from handlers.conversation.states import (
     TEXT,
     UNKNOWN,
 )
+from handlers.phone import find_phone
 from handlers.turn import Input
 from intents import classify
 from intents.classifier import analyse
@@ -59,8 +60,9 @@ def reads_as_danger(text: str) -> bool:
 
 def is_correction(state: str, text: str) -> bool:
     """A correction word, or a clear place typed while another field is asked."""
-    if state != ASK_CONSENT and replies.is_correction(text):
-        return True
+    if replies.is_correction(text):
+        # At the consent question a bare "ไม่ใช่" is an answer; a correction carries the field.
+        return state != ASK_CONSENT or find_phone(text) is not None or a.mentions_place(text)
     return state not in PLACE_STATES and a.mentions_place(text)
 
 
