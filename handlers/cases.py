@@ -175,7 +175,7 @@ def staff_summary(case: Case) -> dict[str, Any]:
 def emergency_alert(case: Case) -> dict[str, Any]:
     """The hotline's alert: everything known, because its team calls at once."""
     body = m.t("staff_emergency", case_no=case.case_no, topic=m.topic_label(case.topic),
-               place=place_label(case),
+               place=place_label(case) + m.map_line(case.latitude, case.longitude),
                phone=format_phone(case.phone) if case.phone else m.t("not_given"),
                description=case.description[:1500] or "-")
     return m.text(body, [_ack_button(case)])

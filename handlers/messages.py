@@ -76,6 +76,14 @@ def service_topic(name: str) -> str:
     return str(_services()[name]["topic"])
 
 
+def map_line(latitude: float | None, longitude: float | None) -> str:
+    """The pin's coordinates and a map link for the hotline's team (empty without a pin)."""
+    if latitude is None or longitude is None:
+        return ""
+    return (f"\nพิกัด: {latitude:.6f}, {longitude:.6f}"
+            f"\nแผนที่: https://maps.google.com/?q={latitude:.6f},{longitude:.6f}")
+
+
 def _label(label: str) -> str:
     return label if len(label) <= LABEL_MAX else label[: LABEL_MAX - 1] + "…"
 

@@ -102,6 +102,7 @@ MID_CONVERSATION_DANGER = [
     "ตอนนี้สามีกำลังเอามีดไล่ฟันหนูอยู่ ช่วยด้วย", "เขากำลังพังประตูห้องน้ำเข้ามาแล้ว มีลูกสองคนอยู่ด้วย",
     "ลูกหมดสติอยู่ที่พื้น ไม่หายใจ", "ยายล้มอยู่ในห้องน้ำ ลุกไม่ได้", "เขาบอกว่าจะฆ่าตัวตายคืนนี้",
     "my husband is hitting me right now", "ถูกขังอยู่ในห้อง ออกไปไม่ได้",
+    "ขอสอบถามเรื่องที่แจ้งไว้ค่ะ ตอนนี้เขากำลังพังประตูเข้ามา",
 ]
 
 
@@ -295,3 +296,9 @@ def test_a_typed_phone_correction_at_consent_or_summary_changes_the_phone(citize
     answer_until(citizen, "ยืนยัน")
     citizen.tap("ยืนยัน")
     assert latest_case(db, citizen.user_id).phone == "0899991234"
+
+
+def test_a_pin_before_the_emergency_is_in_the_first_hotline_alert(citizen, line):
+    citizen.share_location(13.7563, 100.5018)
+    citizen.say(VIOLENCE)
+    assert any("https://maps.google.com/?q=13.756300,100.501800" in t for t in line.texts_to(HOTLINE_GROUP))

@@ -265,10 +265,7 @@ def settle_place(turn: Turn, place: dict[str, Any], say: bool = True) -> None:
     if q.in_emergency(turn):
         case = q.emergency_case(turn)
         c.apply_place(case, place)
-        what = f"สถานที่: {place.get('label_th') or '-'}"
-        if place.get("latitude") is not None and place.get("longitude") is not None:
-            lat, lon = place["latitude"], place["longitude"]
-            what += f"\nพิกัด: {lat:.6f}, {lon:.6f}\nแผนที่: https://maps.google.com/?q={lat:.6f},{lon:.6f}"
+        what = f"สถานที่: {place.get('label_th') or '-'}" + m.map_line(place.get("latitude"), place.get("longitude"))
         c.add_details(turn.session, turn.settings, case, what, place=q.place_obj(place),
                       public=f"สถานที่: {place.get('label_th') or '-'}")
 

@@ -55,7 +55,10 @@ def reads_as_danger(text: str) -> bool:
     signals = assess(analyse(rest).cues)
     if not (signals.emergency or signals.uncertain):
         return False
-    return classify(rest).urgency == Urgency.EMERGENCY
+    cls = classify(rest)
+    # As on first messages: a follow-up or a question that tells of danger now is danger.
+    return cls.urgency == Urgency.EMERGENCY or (
+        signals.emergency and cls.emergency_uncertain and cls.kind != "problem")
 
 
 def is_correction(state: str, text: str) -> bool:
