@@ -302,3 +302,13 @@ def test_a_pin_before_the_emergency_is_in_the_first_hotline_alert(citizen, line)
     citizen.share_location(13.7563, 100.5018)
     citizen.say(VIOLENCE)
     assert any("https://maps.google.com/?q=13.756300,100.501800" in t for t in line.texts_to(HOTLINE_GROUP))
+
+
+def test_unsure_about_consent_is_explained_once_not_taken_as_a_no(citizen, db):
+    citizen.say(STORY)
+    answer_until(citizen, "ยินยอม")
+    citizen.say("ไม่แน่ใจค่ะ")
+    assert "เฉพาะหน่วยงาน" in citizen.text() and "ยินยอม" in citizen.labels()
+    citizen.tap("ยินยอม")
+    citizen.tap("ยืนยัน")
+    assert latest_case(db, citizen.user_id) is not None

@@ -399,6 +399,11 @@ def typed_consent(turn: Turn, given: Input) -> str:
     return retry(turn, given)
 
 
+def unsure_of_consent(turn: Turn, given: Input) -> str:
+    """'ไม่แน่ใจ' to consent: explain what it means and ask once more (never read as a no)."""
+    return retry(turn, given, intro="consent_explain")
+
+
 def confirm_case(turn: Turn, given: Input) -> str:
     """Create the case, route it, notify the centre and give the citizen its number."""
     d, lang = turn.data, turn.lang

@@ -177,7 +177,8 @@ TABLE: dict[str, dict[str, Step]] = {
     ASK_CONSENT: _question_row(
         ASK_CONSENT, (CONFIRM,), (IDLE,),
         postback__consent=Step(a.answered_consent, (CONFIRM, IDLE)),
-        TEXT=Step(a.typed_consent, (ASK_CONSENT, CONFIRM, IDLE))),
+        TEXT=Step(a.typed_consent, (ASK_CONSENT, CONFIRM, IDLE)),
+        UNKNOWN=Step(a.unsure_of_consent, (ASK_CONSENT, IDLE))),
     CONFIRM: _question_row(
         CONFIRM, (CONFIRM,), (IDLE,),
         postback__confirm=Step(a.confirm_case, (IDLE,)),
