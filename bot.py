@@ -7,7 +7,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from sqlalchemy import text
 
 import settings as app_settings
@@ -23,6 +23,28 @@ def _settings_from(config: Settings | Mapping[str, Any] | None) -> Settings:
     if "database_url" in overrides:
         overrides["database_url"] = app_settings.normalize_database_url(overrides["database_url"])
     return base.with_overrides(**overrides)
+
+
+# Bodies larger than this are refused with 413 (LINE's webhook bodies are a few kB; 2 MB is
+# LINE's own request limit for the Messaging API).
+MAX_BODY_BYTES = 2 * 1024 * 1024
+# An oversized body is read and thrown away up to this much, so the sender gets its 413
+# instead of a reset connection; beyond it the connection is simply closed.
+MAX_DRAIN_BYTES = 64 * 1024 * 1024
+
+
+def _refuse_oversized() -> Any:
+    length = request.content_length
+    if length is None or length <= MAX_BODY_BYTES:
+        return None
+    stream = request.environ["wsgi.input"]
+    left = min(length, MAX_DRAIN_BYTES)
+    while left > 0:
+        chunk = stream.read(min(left, 65536))
+        if not chunk:
+            break
+        left -= len(chunk)
+    return jsonify({"error": "request body too large", "limit_bytes": MAX_BODY_BYTES}), 413
 
 
 def _start_embedded_worker(app: Flask, runtime: Runtime) -> None:
@@ -41,7 +63,8 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = 2 * 1024 * 1024  # LINE's own request limit
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.before_request(_refuse_oversized)
     runtime = Runtime.build(settings)
     app.extensions["runtime"] = runtime
 

@@ -13,7 +13,9 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from handlers.richmenu import line_cli
 from models import Center
+from privacy.admin import register_pdpa_commands
 from referral.directory import export_centers_csv, parse_centers_csv, seed_rows
 from runtime import Runtime
 
@@ -74,6 +76,8 @@ def register_commands(app: Flask) -> None:
         added = seed_centers(runtime)
         click.echo(f"database ready; {added} centres seeded")
 
+    register_pdpa_commands(app)
+    app.cli.add_command(line_cli)
     centers = AppGroup("centers", help="The centre directory.")
     app.cli.add_command(centers)
 

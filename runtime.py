@@ -21,6 +21,7 @@ class Runtime:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker
+    read_factory: sessionmaker
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -29,17 +30,33 @@ class Runtime:
         if url.startswith("sqlite:///"):
             Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         engine = models.make_engine(url)
-        return cls(settings, engine, models.make_session_factory(engine))
+        reader = engine.execution_options(readonly=True)
+        return cls(settings, engine, models.make_session_factory(engine),
+                   models.make_session_factory(reader))
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """One unit of work: commit at the end, roll back on any error."""
-        session = self.session_factory()
+    def transaction(self, busy_ms: int | None = None) -> Iterator[Session]:
+        """One unit of work: commit at the end, roll back on any error. `busy_ms` bounds the
+        wait for SQLite's write lock (the webhook must answer LINE within 2 s)."""
+        if busy_ms is None:
+            session = self.session_factory()
+        else:
+            session = self.session_factory(bind=self.engine.execution_options(busy_ms=busy_ms))
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
             raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """Reads only: on SQLite it takes no write lock, so it never waits behind a writer."""
+        session = self.read_factory()
+        try:
+            yield session
+            session.rollback()
         finally:
             session.close()

@@ -31,10 +31,15 @@ class Settings:
     environment: str = "development"
     embedded_worker: bool = False
     worker_poll_seconds: float = 0.5
-    line_timeout_seconds: float = 10.0
+    line_timeout_seconds: float = 5.0
+    outbox_concurrency: int = 8
     conversation_idle_minutes: int = 30
     privacy_notice_version: str = "2026-11"
     outbox_retention_days: int = 30
+    # PDPA: personal data of a case is erased this long after it is closed.
+    case_retention_days: int = 365
+    # PDPA: the contacts log (and old event and outbox recipients) loses its LINE ids after this.
+    contact_retention_days: int = 90
     log_level: str = "INFO"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -117,5 +122,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         values[f.name] = _coerce(key, env[key], str(f.type))
     if "environment" in values and values["environment"] not in ("development", "production", "test"):
         raise SettingsError("ENVIRONMENT must be development, production or test")
+    for name in ("case_retention_days", "contact_retention_days"):
+        if values.get(name, 1) < 1:
+            raise SettingsError(f"{name.upper()} must be at least 1 day")
     settings = Settings(**values)
     return replace(settings, database_url=normalize_database_url(settings.database_url))

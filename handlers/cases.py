@@ -14,7 +14,8 @@ import taxonomy
 from handlers import messages as m
 from handlers.outbox import queue_push
 from handlers.phone import format_phone
-from models import Case, CaseCounter, CaseStatus, Center, LineUser, Urgency, insert_ignoring, utcnow
+from models import Case, CaseCounter, CaseStatus, Center, LineUser, Urgency, utcnow
+from models.base import insert_ignore
 from referral.routing import ack_deadline, department_name, route
 from settings import Settings
 
@@ -49,7 +50,7 @@ def buddhist_year(now: datetime) -> int:
 def allocate_case_no(session: Session, now: datetime) -> tuple[int, int, str]:
     """Take the next number of the year inside the caller's transaction (no gaps on rollback)."""
     year = buddhist_year(now)
-    session.execute(insert_ignoring(session, CaseCounter).values(year=year, last_seq=0))
+    insert_ignore(session, CaseCounter, {"year": year, "last_seq": 0}, ["year"])
     # The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite): concurrent
     # workers queue here, and a rolled-back case gives its number back.
     seq = session.execute(

@@ -11,10 +11,12 @@ from urllib.parse import parse_qsl
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+import privacy
 from handlers import cases as c
 from handlers import conversation as flow
 from handlers import messages as m
 from handlers.outbox import queue_push, queue_reply
+from handlers.richmenu import answer_privacy
 from handlers.turn import Input, Turn
 from models import Attachment, Case, Center, Conversation, LineGroup, LineUser, OutboundMessage
 from settings import Settings
@@ -65,7 +67,8 @@ class Ctx:
     def received_at(self) -> datetime:
         """When LINE sent the event (the reply token's minute starts here)."""
         ms = self.event.get("timestamp") or 0
-        return datetime.fromtimestamp(ms / 1000, tz=UTC) if ms else self.now
+        # Never later than now: a clock ahead of ours must not stretch the token's minute.
+        return min(datetime.fromtimestamp(ms / 1000, tz=UTC), self.now) if ms else self.now
 
     def reply(self, messages: list[dict[str, Any]], case_id: int | None = None) -> None:
         """Queue an answer to this event's chat (reply token first, push after)."""
@@ -135,6 +138,8 @@ def on_message(ctx: Ctx) -> None:
     _touch_user(ctx)
     message = ctx.event.get("message") or {}
     kind = message.get("type")
+    if kind == "text" and privacy.handle_request(ctx, message.get("text", "")):
+        return
     if kind == "text":
         run_turn(ctx, Input("text", text=message.get("text", "")))
     elif kind == "location":
@@ -188,6 +193,8 @@ def on_postback(ctx: Ctx) -> None:
     if ctx.in_group:
         return
     _touch_user(ctx)
+    if action == "privacy":  # the rich menu's privacy area, in any state
+        return answer_privacy(ctx)
     run_turn(ctx, Input("postback", action=action, params=params))
 
 

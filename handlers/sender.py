@@ -28,6 +28,24 @@ from settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 600
+PROBE_SECONDS = 0.5
+NO_ANSWER = "no answer:"
+LINE_API = "https://api.line.me"
+
+
+def sdk_configuration(settings: Settings) -> Configuration:
+    """The SDK's configuration. On real LINE the SDK picks each call's host itself (content
+    and rich-menu images live on api-data.line.me); a stand-in gets every call."""
+    token = settings.line_channel_access_token or "unset"
+    base = settings.line_api_base_url.rstrip("/")
+    if base == LINE_API:
+        return Configuration(access_token=token)
+    return Configuration(access_token=token, host=base)
+
+
+def _answered_since(row: OutboundMessage) -> bool:
+    """Whether LINE's last answer to this row was an answer (an HTTP error), not silence."""
+    return bool(row.last_error) and not row.last_error.startswith((NO_ANSWER, "unexpected:"))
 
 
 @dataclass(frozen=True)
@@ -38,6 +56,9 @@ class Outcome:
     error: str | None = None
     retry_after: float | None = None
     request_id: str | None = None
+    # No answer came back (a timeout, a connection dropped mid-call): LINE may have done
+    # the work anyway. An HTTP error answer is LINE saying it did not.
+    maybe_delivered: bool = False
 
 
 def backoff_seconds(attempts: int, retry_after: float | None = None) -> float:
@@ -73,14 +94,22 @@ class LineSender:
     """Talks to LINE's Messaging API with timeouts, retry classification and retry keys."""
 
     def __init__(self, settings: Settings) -> None:
-        config = Configuration(
-            access_token=settings.line_channel_access_token or "unset",
-            host=settings.line_api_base_url.rstrip("/"),
-        )
-        self._client = ApiClient(config)
+        self._client = ApiClient(sdk_configuration(settings))
         self._api = MessagingApi(self._client)
         self._blob = MessagingApiBlob(self._client)
         self._timeout = settings.line_timeout_seconds
+        # A used-up token proves delivery only while it cannot simply have expired.
+        self._trust_margin = timedelta(seconds=self._timeout + 2)
+
+    def reply_usable(self, row: OutboundMessage, now: datetime) -> bool:
+        """Whether to answer with the reply token: only with time left for one retry within
+        its life, so that a reply whose answer is lost can still be checked (a used token)
+        rather than pushed again."""
+        if not (row.reply_token and row.reply_token_expires_at):
+            return False
+        margin = timedelta(seconds=2 * self._timeout + 2) + self._trust_margin
+        left = row.reply_token_expires_at - now
+        return left > (self._trust_margin if row.delivery_unknown else margin)
 
     def close(self) -> None:
         """Release the HTTP connection pool."""
@@ -95,10 +124,21 @@ class LineSender:
             return Outcome("failed", f"invalid message: {exc.error_count()} validation error(s)")
         except (ValueError, TypeError) as exc:
             return Outcome("failed", f"invalid message: {type(exc).__name__}")
-        if row.reply_token and row.reply_token_expires_at and row.reply_token_expires_at > now:
+        if self.reply_usable(row, now):
             outcome = self._call(self._reply, row, messages)
             if outcome.status != "reply_token_gone":
                 return outcome
+            if row.delivery_unknown and row.reply_token_expires_at - now > self._trust_margin:
+                # The token is single use and well within its minute: the earlier attempt
+                # that we never heard back from used it, so the citizen has this message.
+                return Outcome("sent", "reply token used by an earlier attempt")
+        elif row.delivery_unknown and row.reply_token and _answered_since(row):
+            # The token ran out while we were still asking. LINE has answered since, so it was
+            # up: the reply it never answered was most likely delivered late. Pushing it again
+            # would show the citizen the same message twice.
+            return Outcome("sent", "reply fate unknown; not pushed again")
+        # No answer at all so far (LINE unreachable, or a worker died before calling it): push,
+        # with a retry key. A message possibly twice beats an emergency number never shown.
         return self._call(self._push, row, messages)
 
     def _reply(self, row: OutboundMessage, messages: list[Message]) -> Any:
@@ -117,9 +157,9 @@ class LineSender:
         except ApiException as exc:
             return _classify_api_error(exc)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            return Outcome("retry", f"network: {type(exc).__name__}")
+            return Outcome("retry", f"{NO_ANSWER} {type(exc).__name__}", maybe_delivered=True)
         except Exception as exc:  # e.g. an answer the SDK cannot parse: retry, never strand it
-            return Outcome("retry", f"unexpected: {type(exc).__name__}")
+            return Outcome("retry", f"unexpected: {type(exc).__name__}", maybe_delivered=True)
         headers = response.headers or {}
         return Outcome("sent", request_id=headers.get("X-Line-Request-Id"))
 
@@ -148,5 +188,10 @@ class LineSender:
 
 
 def next_attempt(row: OutboundMessage, outcome: Outcome, now: datetime) -> datetime:
-    """When to try a retryable row again."""
+    """When to try a retryable row again: soon after a reply whose fate is unknown (only a
+    retry while its token lives can tell whether LINE used it), else with backoff."""
+    token_alive = row.reply_token_expires_at is not None and row.reply_token_expires_at > now
+    probing = (outcome.maybe_delivered or row.delivery_unknown) and row.reply_token and token_alive
+    if probing and not outcome.retry_after:
+        return now + timedelta(seconds=PROBE_SECONDS)
     return now + timedelta(seconds=backoff_seconds(row.attempts, outcome.retry_after))

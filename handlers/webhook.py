@@ -1,84 +1,125 @@
-"""POST /callback: verify LINE's signature, deduplicate, store the events, answer 200 fast."""
+"""POST /callback: verify LINE's signature, validate, deduplicate, store the events, answer 200."""
 
 from __future__ import annotations
 
 import json
 import logging
+import time
+from collections import Counter
 from typing import Any
 
 from flask import Blueprint, abort, current_app, request
-from linebot.v3 import WebhookParser
-from linebot.v3.exceptions import InvalidSignatureError
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from linebot.v3 import SignatureValidator
+from sqlalchemy.exc import OperationalError
 
 from handlers.events import HANDLED_TYPES
+from handlers.inbound import InvalidEventError, clean_event
 from models import InboundEvent, utcnow
+from models.base import insert_ignore
+from models.line import EventStatus
 from runtime import Runtime
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)
 
+# LINE allows 2 s for the answer: a database that blinks gets a few quick tries (each waiting
+# at most STORE_WAIT_MS for SQLite's lock) before the webhook answers 503 and leaves the
+# events to LINE's redelivery.
+STORE_TRIES = (0.0, 0.05)
+STORE_WAIT_MS = 900
+
 
 def _chat_id(event: dict[str, Any]) -> str:
-    source = event.get("source") or {}
+    source = event["source"]
     return source.get("groupId") or source.get("roomId") or source.get("userId") or "-"
 
 
-def _parse(runtime: Runtime, body: str, signature: str) -> list[dict[str, Any]]:
-    """Verify and parse the body as the SDK does; any failure is the sender's fault (400)."""
-    parser = WebhookParser(runtime.settings.line_channel_secret)
+def _verified_body(runtime: Runtime) -> dict[str, Any]:
+    """The body as JSON, if LINE signed these exact bytes; any failure is the sender's (400)."""
+    signature = request.headers.get("X-Line-Signature")
+    if not signature:
+        abort(400, "missing signature")
+    raw = request.get_data(cache=False)
     try:
-        parser.parse(body, signature)
-        events = json.loads(body).get("events")
-    except InvalidSignatureError:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        abort(400, "body is not UTF-8")
+    if not SignatureValidator(runtime.settings.line_channel_secret).validate(text, signature):
         log.warning("webhook rejected: bad signature")
         abort(400, "invalid signature")
-    except Exception as exc:  # malformed JSON or events the SDK's models reject
-        log.warning("webhook rejected: unparsable request (%s)", type(exc).__name__)
+    try:
+        body = json.loads(text, parse_constant=_no_constants)
+    except (ValueError, RecursionError) as exc:
+        log.warning("webhook rejected: unparsable body (%s)", type(exc).__name__)
         abort(400, "malformed body")
-    if not isinstance(events, list):
+    if not isinstance(body, dict) or not isinstance(body.get("events"), list):
         abort(400, "malformed body")
-    return events
+    return body
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not JSON LINE sends")
 
 
 def _worth_storing(event: dict[str, Any]) -> bool:
     # Standby mode: another channel module is answering, so we send nothing — but a block
     # (unfollow) is still recorded, or we would keep pushing to someone who blocked us.
-    # Unknown types are ignored by rule.
-    if event.get("type") not in HANDLED_TYPES:
-        return False
-    return event.get("mode", "active") == "active" or event.get("type") == "unfollow"
+    return event["mode"] == "active" or event["type"] == "unfollow"
+
+
+def valid_events(events: list[Any]) -> list[dict[str, Any]]:
+    """The events worth storing, each rebuilt from its valid fields; bad ones are dropped."""
+    kept, dropped = [], Counter()
+    for event in events:
+        kind = event.get("type") if isinstance(event, dict) else None
+        if not isinstance(kind, str) or kind not in HANDLED_TYPES:
+            continue  # unknown types are ignored by LINE's rule
+        try:
+            cleaned = clean_event(event)
+        except InvalidEventError as exc:
+            dropped[f"{kind}/{exc}"] += 1
+            continue
+        except (TypeError, ValueError, AttributeError) as exc:  # a shape no rule foresaw
+            dropped[f"{kind}/{type(exc).__name__}"] += 1
+            continue
+        if _worth_storing(cleaned):
+            kept.append(cleaned)
+    for reason, count in dropped.items():
+        log.warning("webhook dropped %d invalid event(s): %s", count, reason)
+    return kept
+
+
+def _rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    now = utcnow()
+    return [{"webhook_event_id": e["webhookEventId"], "event_type": e["type"], "chat_id": _chat_id(e),
+             "timestamp_ms": e["timestamp"], "is_redelivery": e["deliveryContext"]["isRedelivery"],
+             "payload": e, "status": EventStatus.PENDING, "attempts": 0, "received_at": now}
+            for e in events]
 
 
 def _store(runtime: Runtime, events: list[dict[str, Any]]) -> int:
-    rows = [{
-        "webhook_event_id": e["webhookEventId"], "event_type": e["type"], "chat_id": _chat_id(e),
-        "timestamp_ms": int(e.get("timestamp") or 0),
-        "is_redelivery": bool((e.get("deliveryContext") or {}).get("isRedelivery")),
-        "payload": e, "status": "pending", "attempts": 0, "received_at": utcnow(),
-    } for e in events if _worth_storing(e)]
-    if not rows:
+    if not events:
         return 0
-    insert = pg_insert if runtime.engine.dialect.name == "postgresql" else sqlite_insert
-    # A redelivered event has the same webhookEventId: the unique key drops it here.
-    statement = insert(InboundEvent).on_conflict_do_nothing(index_elements=["webhook_event_id"])
-    with runtime.transaction() as session:
-        session.execute(statement, rows)
-    return len(rows)
+    rows = _rows(events)
+    for pause in STORE_TRIES:
+        time.sleep(pause)
+        try:
+            with runtime.transaction(busy_ms=STORE_WAIT_MS) as session:
+                # A redelivered event has the same webhookEventId: the unique key drops it here.
+                insert_ignore(session, InboundEvent, rows, ["webhook_event_id"])
+            return len(rows)
+        except OperationalError as exc:
+            log.warning("webhook could not store events (%s)", type(exc).__name__)
+    abort(503, "storage unavailable; LINE will redeliver")
 
 
 @bp.post("/callback")
 def callback() -> tuple[str, int]:
     """LINE's webhook: nothing here calls LINE or does slow work."""
-    signature = request.headers.get("X-Line-Signature")
-    if not signature:
-        abort(400, "missing signature")
     runtime: Runtime = current_app.extensions["runtime"]
-    body = request.get_data(as_text=True)
-    events = _parse(runtime, body, signature)
-    stored = _store(runtime, events)
-    log.info("webhook: %d event(s), %d queued or duplicate", len(events), stored)
+    body = _verified_body(runtime)
+    stored = _store(runtime, valid_events(body["events"]))
+    log.info("webhook: %d event(s), %d queued or duplicate", len(body["events"]), stored)
     wake = current_app.extensions.get("wake_worker")
     if stored and wake is not None:
         wake()

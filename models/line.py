@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
+
+
+class EventStatus(StrEnum):
+    """Where a stored webhook event is: waiting, handled, or given up after retries."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class SendStatus(StrEnum):
+    """Where an outbox row is: waiting, claimed by a worker, delivered, or refused for good."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
 
 
 class LineUser(Base):
@@ -62,7 +81,8 @@ class OutboundMessage(Base):
     """One request to LINE (reply or push), stored before it is sent: the outbox."""
 
     __tablename__ = "outbound_messages"
-    __table_args__ = (Index("ix_outbound_messages_status_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbound_messages_status_due", "status", "next_attempt_at"),
+                      Index("ix_outbound_messages_to_status", "to", "status", "id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     to: Mapped[str] = mapped_column(String(64))
@@ -73,6 +93,12 @@ class OutboundMessage(Base):
     retry_key: Mapped[str] = mapped_column(String(36))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    # Ordered rows (what a citizen reads) go out in id order per recipient; alerts to staff
+    # and the hotline are not ordered, so nothing unsent ahead of them can hold them up.
+    ordered: Mapped[bool] = mapped_column(default=True)
+    # An earlier attempt may have reached LINE without us hearing back (timeout, 5xx, a crash
+    # mid-send): a reply token found used is then taken as delivered, not pushed again.
+    delivery_unknown: Mapped[bool] = mapped_column(default=False)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -75,6 +75,9 @@ def main() -> None:
     children = start(env, simulate)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     web = f"http://127.0.0.1:{env['PORT']}"
+    if simulate and wait_until_up(f"http://127.0.0.1:{env['SIM_PORT']}/sim/api/users", 60):
+        # The simulator starts empty: give it the rich menu, as `flask line rich-menu` does on LINE.
+        subprocess.run([sys.executable, "-m", "flask", "--app", "bot", "line", "rich-menu"], cwd=ROOT, env=env)
     if wait_until_up(f"{web}/healthz"):
         print(f"\nService up: {web}  (webhook {web}/callback)")
         if simulate:

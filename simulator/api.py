@@ -10,6 +10,7 @@ from flask import Blueprint, Flask, Response, g, jsonify, request
 
 from simulator.ids import is_chat_id
 from simulator.platform import DEFAULT_ERROR_MESSAGES, FakeLinePlatform
+from simulator.richmenus import add_rich_menu_routes
 from simulator.validation import Detail, check_size, detail, validate_messages
 
 MAX_MULTICAST = 500
@@ -53,6 +54,7 @@ def create_api_blueprint(platform: FakeLinePlatform) -> Blueprint:
     bp.add_url_rule("/v2/bot/group/<chat_id>/leave", view_func=routes.leave, methods=["POST"])
     bp.add_url_rule("/v2/bot/room/<chat_id>/leave", view_func=routes.leave, methods=["POST"])
     bp.add_url_rule("/v2/bot/info", view_func=routes.info, methods=["GET"])
+    add_rich_menu_routes(bp, platform.rich_menus)
     bp.add_url_rule("/v2/<path:rest>", view_func=routes.not_found, methods=["GET", "POST", "PUT", "DELETE"])
     return bp
 
@@ -70,10 +72,13 @@ def _gate(platform: FakeLinePlatform) -> Response | None:
     body = request.get_json(silent=True, force=True) if request.method == "POST" else None
     g.line_record = platform.record_request(request.method, request.path, dict(request.headers), body)
     pause = platform.take_delay(request.path)
-    if pause:
-        time.sleep(pause)
+    chaos_status, late = platform.take_chaos(request.path, body)
+    if pause or late:
+        time.sleep(pause + late)
     if platform.is_down:
         return error(503)
+    if chaos_status:
+        return error(chaos_status)
     fault = platform.take_fault(request.path)
     if fault is not None:
         response = jsonify(fault.body)
@@ -174,7 +179,7 @@ class _Routes:
     def loading(self) -> Response:
         """POST /v2/bot/chat/loading/start: 202 for a user chat and 5–60 s in steps of 5."""
         body = json_object() or {}
-        chat_id, seconds = body.get("chatId"), body.get("loadingSeconds", 20)
+        chat_id, seconds = body.get("chatId"), body.get("loadingSeconds", 5)  # LINE's default
         errors = []
         if not (isinstance(chat_id, str) and chat_id.startswith("U")):
             errors.append(detail("Must be a user ID", "chatId"))

@@ -17,6 +17,7 @@ from simulator import events
 from simulator.api import create_api_blueprint
 from simulator.chat import CITIZENS, SendError, Transcript, build_event, citizens_json
 from simulator.platform import FakeLinePlatform
+from simulator.richmenus import add_rich_menu_view
 
 STATIC = Path(__file__).with_name("static")
 DEFAULT_PORT = 8081
@@ -62,6 +63,8 @@ def _add_chat_routes(app: Flask, platform: FakeLinePlatform, transcript: Transcr
     def send() -> tuple[Response, int]:
         """Build an event from the page's request, sign it and POST it to the bot."""
         return send_to_bot(platform, transcript, callback_url, request.get_json(silent=True) or {})
+
+    add_rich_menu_view(app, platform)
 
     @app.get("/sim/api/messages")
     def messages() -> Response:

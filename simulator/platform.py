@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 import secrets
 import threading
 import time
@@ -14,6 +15,7 @@ from typing import Any, Self
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from simulator.ids import BOT_USER_ID
+from simulator.richmenus import RichMenus
 
 Listener = Callable[[str, dict[str, Any]], None]
 
@@ -57,6 +59,20 @@ class _Delay:
 
 
 @dataclass
+class Chaos:
+    """Random trouble on message calls: errors before any work, or answers after the work."""
+
+    fault_rate: float
+    late_rate: float
+    late_seconds: float
+    statuses: tuple[int, ...]
+    rng: random.Random
+    max_streak: int
+    prefix: str
+    streaks: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
 class Accepted:
     """What LINE remembers about a request accepted with a retry key."""
 
@@ -89,6 +105,7 @@ class FakeLinePlatform:
         self._thread: threading.Thread | None = None
         self._profiles: dict[str, dict[str, str]] = {}
         self._contents: dict[str, tuple[bytes, str]] = {}
+        self.rich_menus = RichMenus()
         self._reset_traffic()
 
     def _reset_traffic(self) -> None:
@@ -100,6 +117,7 @@ class FakeLinePlatform:
             self._accepted: dict[str, Accepted] = {}
             self._faults: list[Fault] = []
             self._delays: list[_Delay] = []
+            self._chaos: Chaos | None = None
             self._down = False
             self.loading: list[dict[str, Any]] = []
             self.left_chats: list[str] = []
@@ -256,6 +274,35 @@ class FakeLinePlatform:
         """Answer the next calls under path_prefix late (the work is still done, as on LINE)."""
         with self._lock:
             self._delays.append(_Delay(path_prefix, seconds, times))
+
+    def set_chaos(self, fault_rate: float = 0.3, late_rate: float = 0.05, late_seconds: float = 2.0,
+                  statuses: tuple[int, ...] = (500, 429), seed: int = 0,
+                  path_prefix: str = "/v2/bot/message/", max_streak: int = 2) -> None:
+        """Make a share of message calls fail (an error, nothing done) or answer late (done);
+        the same request body fails at most `max_streak` times in a row."""
+        with self._lock:
+            self._chaos = Chaos(fault_rate, late_rate, late_seconds, statuses, random.Random(seed),
+                                max_streak, path_prefix)
+
+    def clear_chaos(self) -> None:
+        """Stop random faults."""
+        with self._lock:
+            self._chaos = None
+
+    def take_chaos(self, path: str, body: Any = None) -> tuple[int, float]:
+        """(error status or 0, seconds to answer late) for one call under the chaos prefix."""
+        with self._lock:
+            chaos = self._chaos
+            if chaos is None or not path.startswith(chaos.prefix):
+                return 0, 0.0
+            roll, key = chaos.rng.random(), repr(body)
+            if roll < chaos.fault_rate and chaos.streaks.get(key, 0) < chaos.max_streak:
+                chaos.streaks[key] = chaos.streaks.get(key, 0) + 1
+                return chaos.rng.choice(chaos.statuses), 0.0
+            chaos.streaks.pop(key, None)
+            if roll < chaos.fault_rate + chaos.late_rate:
+                return 0, chaos.late_seconds
+            return 0, 0.0
 
     def take_delay(self, path: str) -> float:
         """Return (and count down) the delay for path, 0 when none."""

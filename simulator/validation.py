@@ -154,7 +154,55 @@ def _check_flex(message: dict[str, Any], prop: str) -> list[Detail]:
         errors.append(detail(f"Size must be at most {MAX_FLEX_BYTES[contents['type']]} bytes", f"{prop}.contents"))
     if contents["type"] == "carousel":
         errors += check_size(contents.get("contents"), f"{prop}.contents.contents", MAX_CAROUSEL_BUBBLES)
+        for index, bubble in enumerate(contents.get("contents") or []):
+            errors += _check_bubble(bubble, f"{prop}.contents.contents[{index}]")
+    else:
+        errors += _check_bubble(contents, f"{prop}.contents")
     return errors
+
+
+FLEX_LAYOUTS = ("vertical", "horizontal", "baseline")
+FLEX_LEAVES = ("separator", "spacer", "filler", "video")
+
+
+def _check_bubble(bubble: Any, prop: str) -> list[Detail]:
+    """A bubble's blocks: header, body and footer are boxes; hero a box or an image."""
+    if not isinstance(bubble, dict) or bubble.get("type") != "bubble":
+        return [detail("Must be a bubble", f"{prop}.type")]
+    errors = []
+    for block in ("header", "hero", "body", "footer"):
+        part = bubble.get(block)
+        if part is None:
+            continue
+        allowed = ("box", "image", "video") if block == "hero" else ("box",)
+        if not isinstance(part, dict) or part.get("type") not in allowed:
+            errors.append(detail(f"Must be one of: {', '.join(allowed)}", f"{prop}.{block}.type"))
+        else:
+            errors += _check_component(part, f"{prop}.{block}")
+    return errors
+
+
+def _check_component(node: Any, prop: str) -> list[Detail]:
+    """One Flex component: boxes (recursively), texts, buttons with valid actions, images, leaves."""
+    kind = node.get("type") if isinstance(node, dict) else None
+    if kind == "box":
+        errors = [] if node.get("layout") in FLEX_LAYOUTS else [detail("Must be a valid layout", f"{prop}.layout")]
+        children = node.get("contents")
+        if not isinstance(children, list):
+            return errors + [detail("Must be specified", f"{prop}.contents")]
+        for index, child in enumerate(children):
+            errors += _check_component(child, f"{prop}.contents[{index}]")
+        return errors
+    if kind == "text":
+        return [] if node.get("text") or node.get("contents") else [detail("Must be specified", f"{prop}.text")]
+    if kind == "button":
+        return validate_action(node.get("action"), f"{prop}.action")
+    if kind in ("image", "icon"):
+        ok = str(node.get("url", "")).startswith("https://")
+        return [] if ok else [detail("Must be an https URL", f"{prop}.url")]
+    if kind in FLEX_LEAVES:
+        return []
+    return [detail("Must be a Flex component", f"{prop}.type")]
 
 
 def validate_quick_reply(quick_reply: Any, prop: str) -> list[Detail]:

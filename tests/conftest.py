@@ -173,7 +173,7 @@ def worker(runtime: Any) -> Iterator[Any]:
 
     w = Worker(runtime)
     yield w
-    w.sender.close()
+    w.close()
 
 
 @pytest.fixture
@@ -249,7 +249,19 @@ class Citizen:
             parts.append(message.get("text") or "")
             template = message.get("template") or {}
             parts.append(template.get("text") or "")
+            parts.extend(flex_texts(message.get("contents")))
         return "\n".join(p for p in parts if p)
+
+
+def flex_texts(node: Any) -> list[str]:
+    """Every text of a Flex container or component, in reading order."""
+    if isinstance(node, list):
+        return [t for child in node for t in flex_texts(child)]
+    if not isinstance(node, dict):
+        return []
+    own = [node["text"]] if node.get("type") == "text" and node.get("text") else []
+    parts = ("header", "hero", "body", "footer", "contents")
+    return own + [t for key in parts for t in flex_texts(node.get(key))]
 
 
 @pytest.fixture

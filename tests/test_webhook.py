@@ -39,8 +39,8 @@ def test_signature_is_checked_on_raw_bytes_not_reserialised_json(server, db):
     assert post_webhook(f"{server}/callback", escaped, sign(SECRET, body)) == 400
 
 
-@pytest.mark.parametrize("raw", [b"not json", b"{\"events\": [{\"type\": \"message\"}]}",
-                                 b"{\"events\": \"nope\"}", b"[]"])
+@pytest.mark.parametrize("raw", [b"not json", b"{\"events\": \"nope\"}", b"[]", b"\xff\xfe{}",
+                                 b"{\"events\": [], \"x\": NaN}"])
 def test_malformed_body_is_400_and_nothing_is_stored(server, db, raw):
     assert post_webhook(f"{server}/callback", raw, sign(SECRET, raw)) == 400
     assert _count(db, InboundEvent) == 0

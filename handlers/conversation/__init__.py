@@ -9,7 +9,7 @@ The diagram beside it (conversation.md) is generated from the table:
 
 from handlers import messages as m
 from handlers.conversation.questions import QUESTIONS, in_emergency
-from handlers.conversation.start import start_emergency
+from handlers.conversation.start import menu_choice, start_emergency
 from handlers.conversation.states import (
     ASK_AGE,
     ASK_CONSENT,
@@ -45,5 +45,5 @@ from handlers.turn import Input, Turn
 __all__ = ["ASK_AGE", "ASK_CONSENT", "ASK_INFO", "ASK_PHONE", "ASK_PLACE", "ASK_PROBLEM", "ASK_SUBJECT",
            "CHECK_DANGER", "CHOOSE_EDIT", "CHOOSE_PLACE", "CHOOSE_TOPIC", "CONFIRM", "OFFER_CASE", "EMERGENCY_PHONE", "EMERGENCY_PLACE", "IDLE",
            "QUESTIONS", "QUESTION_STATES", "STATES", "TABLE", "TIMEOUTS", "Input", "Step", "Turn",
-           "diagram", "handle", "in_emergency", "m", "on_timeout", "start_emergency", "timed_out",
+           "diagram", "handle", "in_emergency", "m", "menu_choice", "on_timeout", "start_emergency", "timed_out",
            "timeout_after"]

@@ -30,9 +30,11 @@ from handlers.conversation.states import (
     IDLE,
     OFFER_CASE,
 )
+from handlers.flex import case_confirmation_for
 from handlers.phone import find_phone, format_phone, normalize_phone
 from handlers.turn import Input, Turn
 from models import Urgency
+from privacy import record_consent
 from referral import Place, extract_place, locate_text
 
 MAX_TRIES = 2  # after two answers we cannot use, the question is not asked a third time
@@ -383,6 +385,7 @@ def answered_consent(turn: Turn, given: Input) -> str:
     """Record consent (answer, time, notice version); without it nothing is shared."""
     agreed = given.params.get("v") == "yes"
     turn.remember(consent=agreed, consent_at=turn.now.isoformat())
+    record_consent(turn, agreed)
     if not agreed:
         turn.say(m.text(m.t("consent_declined", turn.lang), m.main_menu(turn.lang)))
         turn.forget()
@@ -418,10 +421,7 @@ def confirm_case(turn: Turn, given: Input) -> str:
                       notice_version=turn.settings.privacy_notice_version)
     case = c.create_case(turn.session, turn.settings, intake, q.place_obj(d.get("place")), turn.now)
     s.link_attachments(turn, case)
-    center = case.center.name_th if case.center else m.t("unknown", lang)
-    turn.say(m.text(m.t("case_created", lang, case_no=case.case_no, center=center,
-                        department=c.department_label(case, lang),
-                        due=m.t(f"due_{case.urgency}", lang)), m.main_menu(lang)))
+    turn.say(case_confirmation_for(case, c.department_label(case, lang), lang))
     turn.forget()
     return IDLE
 

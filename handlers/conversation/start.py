@@ -26,6 +26,7 @@ from handlers.conversation.questions import (
     place_obj,
 )
 from handlers.conversation.states import ASK_PROBLEM, IDLE
+from handlers.discreet import safety_tip
 from handlers.phone import find_phone
 from handlers.turn import Input, Turn
 from intents import classify
@@ -268,7 +269,7 @@ def start_emergency(turn: Turn, text: str, topic: str, cls: Any,
     case = c.create_case(turn.session, turn.settings, intake, place_obj(d.get("place")), turn.now)
     link_attachments(turn, case)
     turn.conv.case_id = case.id
-    turn.say(m.text(m.t("emergency_alerted", lang, case_no=case.case_no)))
+    turn.say(m.text(m.t("emergency_alerted", lang, case_no=case.case_no)), *safety_tip(intake.topic, lang))
     return advance_emergency(turn)
 
 

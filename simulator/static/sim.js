@@ -58,6 +58,7 @@ const state = {
   lastBot: null,
   pendingDatetime: null,
   generation: 0,   // bumped whenever the chat view is reset, so a poll already under way is ignored
+  richMenuId: null,   // the default rich menu shown under the chat ("" when none)
 };
 
 const $ = (id) => document.getElementById(id);
@@ -206,24 +207,80 @@ function renderTemplate(message) {
   return card("", message.altText, []);
 }
 
-function flexParts(node, texts, actions) {
-  if (!node || typeof node !== "object") return;
-  if (node.type === "text") {
-    texts.push(node.text || (node.contents || []).map((span) => span.text || "").join(""));
+// Flex: boxes, texts, buttons, separators and images drawn close to how LINE lays them out.
+const FLEX_SIZES = { xxs: 11, xs: 12, sm: 13, md: 14, lg: 16, xl: 18, xxl: 22, "3xl": 26, "4xl": 32, "5xl": 40 };
+const FLEX_SPACING = { none: 0, xs: 2, sm: 4, md: 8, lg: 12, xl: 16, xxl: 20 };
+
+function flexStyle(node, parentLayout) {
+  const style = [];
+  if (node.flex !== undefined && parentLayout !== "vertical") style.push(`flex:${node.flex} 1 0`);
+  if (node.margin) style.push(`margin-${parentLayout === "vertical" ? "top" : "left"}:${FLEX_SPACING[node.margin] ?? 0}px`);
+  if (node.backgroundColor) style.push(`background:${node.backgroundColor}`);
+  if (node.paddingAll) style.push(`padding:${FLEX_SPACING[node.paddingAll] ?? node.paddingAll}`);
+  return style.join(";");
+}
+
+function flexNode(node, parentLayout = "vertical") {
+  if (!node || typeof node !== "object") return null;
+  switch (node.type) {
+    case "box": return flexBox(node, parentLayout);
+    case "text": return flexText(node, parentLayout);
+    case "button": return flexButton(node, parentLayout);
+    case "separator": return el("hr", { class: "fx-separator", style: flexStyle(node, parentLayout) });
+    case "spacer": return el("div", { class: "fx-spacer" });
+    case "image": return el("img", { class: "fx-image", src: node.url || "", alt: "", style: flexStyle(node, parentLayout) });
+    case "icon": return el("img", { class: "fx-icon", src: node.url || "", alt: "" });
+    default: return null;
   }
-  if (node.type === "button" && node.action) actions.push(node.action);
-  for (const key of ["header", "hero", "body", "footer"]) flexParts(node[key], texts, actions);
-  if (Array.isArray(node.contents)) node.contents.forEach((child) => flexParts(child, texts, actions));
+}
+
+function flexBox(node, parentLayout) {
+  const layout = node.layout || "vertical";
+  const gap = FLEX_SPACING[node.spacing] ?? 0;
+  const box = el("div", { class: `fx-box fx-${layout}`, style: `${flexStyle(node, parentLayout)};gap:${gap}px` },
+    ...(node.contents || []).map((child) => flexNode(child, layout)));
+  if (node.action) box.addEventListener("click", () => runAction(node.action));
+  return box;
+}
+
+function flexText(node, parentLayout) {
+  const text = node.text || (node.contents || []).map((span) => span.text || "").join("");
+  const style = [flexStyle(node, parentLayout), `font-size:${FLEX_SIZES[node.size] ?? 14}px`];
+  if (node.color) style.push(`color:${node.color}`);
+  if (node.weight === "bold") style.push("font-weight:700");
+  if (node.align) style.push(`text-align:${node.align === "start" ? "left" : node.align === "end" ? "right" : "center"}`);
+  return el("div", { class: `fx-text${node.wrap ? " fx-wrap" : ""}`, style: style.join(";") }, text);
+}
+
+function flexButton(node, parentLayout) {
+  const styleName = node.style || "link";
+  const control = actionControl(node.action || {});
+  control.classList.add("fx-button", `fx-${styleName}`);
+  if (node.height === "sm") control.classList.add("fx-sm");
+  if (node.color) control.style[styleName === "link" ? "color" : "background"] = node.color;
+  const style = flexStyle(node, parentLayout);
+  if (style) control.setAttribute("style", `${control.getAttribute("style") || ""};${style}`);
+  return control;
+}
+
+function flexBubble(bubble) {
+  const sections = ["header", "hero", "body", "footer"].map((key) => {
+    const part = bubble[key];
+    if (!part) return null;
+    const background = bubble.styles?.[key]?.backgroundColor || part.backgroundColor;
+    return el("div", { class: `fx-${key}`, style: background ? `background:${background}` : "" }, flexNode(part));
+  });
+  return el("div", { class: "card fx-bubble" }, ...sections);
 }
 
 function renderFlex(message) {
-  const texts = [];
-  const actions = [];
-  flexParts(message.contents, texts, actions);
-  return el("div", { class: "card" },
-    el("div", { class: "alt" }, `Flex · ${message.altText || ""}`),
-    el("div", { class: "card-body flex-text" }, ...texts.filter(Boolean).map((line) => el("div", {}, line))),
-    actions.length ? el("div", { class: "actions" }, ...actions.map(actionControl)) : null);
+  const contents = message.contents || {};
+  const bubble = contents.type === "carousel"
+    ? el("div", { class: "carousel" }, ...(contents.contents || []).map(flexBubble))
+    : flexBubble(contents);
+  bubble.dataset.altText = message.altText || "";
+  bubble.title = `altText: ${message.altText || ""}`;
+  return bubble;
 }
 
 function renderBotMessage(message) {
@@ -315,6 +372,51 @@ function appendNotes(entries) {
   }
 }
 
+// ---- rich menu -------------------------------------------------------------------
+
+function richMenuArea(area, size) {
+  const b = area.bounds;
+  const pct = (value, whole) => `${(value / whole) * 100}%`;
+  const style = `left:${pct(b.x, size.width)};top:${pct(b.y, size.height)};`
+    + `width:${pct(b.width, size.width)};height:${pct(b.height, size.height)}`;
+  const action = area.action || {};
+  const label = action.label || action.text || action.type;
+  if (action.type === "uri") {
+    const uri = String(action.uri || "");
+    return el("a", { class: "richmenu-area", style, href: SAFE_URI.test(uri) ? uri : "#", title: `${label} (${uri})`,
+      "aria-label": label, "data-label": label });
+  }
+  return el("button", { type: "button", class: "richmenu-area", style, title: label, "aria-label": label,
+    "data-label": label, onclick: () => runAction(action) });
+}
+
+function renderRichMenu(menu, image) {
+  const box = $("richmenu");
+  box.hidden = !menu;
+  if (!menu) return;
+  const panel = $("richmenu-panel");
+  panel.style.aspectRatio = `${menu.size.width} / ${menu.size.height}`;
+  panel.replaceChildren(el("img", { src: image, alt: "" }), ...menu.areas.map((area) => richMenuArea(area, menu.size)));
+  panel.hidden = !menu.selected;
+  $("richmenu-bar").textContent = `${menu.chatBarText} ${panel.hidden ? "▴" : "▾"}`;
+  $("richmenu-bar").setAttribute("aria-expanded", String(!panel.hidden));
+}
+
+async function loadRichMenu() {
+  const info = await api("/sim/api/richmenu");
+  const id = info.menu?.richMenuId || "";
+  if (id === state.richMenuId) return;
+  state.richMenuId = id;
+  renderRichMenu(info.menu, info.image);
+}
+
+function toggleRichMenu() {
+  const panel = $("richmenu-panel");
+  panel.hidden = !panel.hidden;
+  $("richmenu-bar").textContent = $("richmenu-bar").textContent.replace(/[▴▾]$/, panel.hidden ? "▴" : "▾");
+  $("richmenu-bar").setAttribute("aria-expanded", String(!panel.hidden));
+}
+
 // ---- polling ---------------------------------------------------------------------
 
 let polling = false;
@@ -339,6 +441,7 @@ async function poll() {
       appendNotes(notes.entries);
       if (notes.entries.length) state.notesSince = notes.entries[notes.entries.length - 1].seq;
     }
+    await loadRichMenu();
   } catch (error) {
     console.warn("poll failed", error);
   } finally {
@@ -425,6 +528,7 @@ $("lang").addEventListener("click", () => {
   resetNotes();
   selectUser(state.userId);   // redraw the chat and the staff panel in the new language
 });
+$("richmenu-bar").addEventListener("click", toggleRichMenu);
 $("outage").addEventListener("change", (event) => api("/sim/api/down", { down: event.target.checked }));
 $("location-dialog").addEventListener("close", submitLocation);
 $("datetime-dialog").addEventListener("close", submitDatetime);

@@ -251,3 +251,18 @@ def test_page_does_not_log_message_text(page: FlaskClient, caplog: pytest.LogCap
     page.post("/sim/api/send", json={"user_id": CITIZEN, "type": "text", "text": "ความลับของผู้ร้อง"})
     assert "ความลับของผู้ร้อง" not in caplog.text
     assert json.dumps("ความลับของผู้ร้อง") not in caplog.text
+
+
+def test_page_shows_the_default_rich_menu_and_its_image(page: FlaskClient, platform: FakeLinePlatform) -> None:
+    assert page.get("/sim/api/richmenu").get_json() == {"menu": None}
+    body = {"size": {"width": 2500, "height": 843}, "selected": True, "name": "m", "chatBarText": "เมนู",
+            "areas": [{"bounds": {"x": 0, "y": 0, "width": 2500, "height": 843},
+                       "action": {"type": "message", "label": "ติดตามเรื่อง", "text": "ติดตามเรื่อง"}}]}
+    menu_id = platform.rich_menus.create(body)
+    platform.rich_menus.get(menu_id).image, platform.rich_menus.get(menu_id).content_type = b"\x89PNG", "image/png"
+    platform.rich_menus.default_id = menu_id
+    shown = page.get("/sim/api/richmenu").get_json()
+    assert shown["menu"]["areas"] == body["areas"] and shown["menu"]["richMenuId"] == menu_id
+    image = page.get(shown["image"])
+    assert image.status_code == 200 and image.data == b"\x89PNG" and image.content_type == "image/png"
+    assert page.get("/sim/api/richmenu/image?id=nope").status_code == 404

@@ -1,0 +1,172 @@
+"""The event job: handle stored webhook events, each chat's in the order LINE sent them."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+
+from handlers import conversation as flow
+from handlers.events import handle_event
+from handlers.loading import loading_seconds, queued_messages
+from handlers.outbox import queue_push
+from handlers.sender import LineSender
+from models import Conversation, InboundEvent, utcnow
+from models.base import insert_ignore
+from models.line import EventStatus
+from runtime import Runtime
+
+log = logging.getLogger("worker.events")
+
+# A chat is locked while one worker handles it; the lock is renewed with every event, so a
+# worker that died holds it only this long.
+LOCK_SECONDS = 15
+MAX_EVENT_ATTEMPTS = 3
+CHATS_PER_ROUND = 20
+
+
+class EventQueue:
+    """Claims chats with pending events and handles their events one transaction each."""
+
+    def __init__(self, runtime: Runtime, sender: LineSender, name: str, stop: threading.Event) -> None:
+        self.runtime, self.settings, self.sender = runtime, runtime.settings, sender
+        self.name, self._stop = name, stop
+        self._side_calls = ThreadPoolExecutor(2, "loading")
+
+    def run(self) -> int:
+        """Handle pending events chat by chat; returns how many were handled."""
+        handled = 0
+        for chat_id in self._chats_with_work():
+            if self._stop.is_set():
+                break
+            pending = self._lock_chat(chat_id)
+            if pending is not None:
+                handled += self._drain_chat(chat_id, pending)
+        return handled
+
+    def _chats_with_work(self) -> list[str]:
+        """Chats with due events that no other worker is handling, oldest first."""
+        now = utcnow()
+        with self.runtime.read() as s:
+            rows = s.execute(
+                select(InboundEvent.chat_id, func.min(InboundEvent.id).label("first"))
+                .outerjoin(Conversation, Conversation.chat_id == InboundEvent.chat_id)
+                .where(InboundEvent.status == EventStatus.PENDING, _event_due(now),
+                       or_(Conversation.locked_until.is_(None), Conversation.locked_until < now))
+                .group_by(InboundEvent.chat_id)
+                .order_by("first").limit(CHATS_PER_ROUND)).all()
+        return [r.chat_id for r in rows]
+
+    def _lock_chat(self, chat_id: str) -> list[tuple[int, Any]] | None:
+        """Lock the chat for this worker and list its pending events; None if another has it."""
+        now = utcnow()
+        with self.runtime.transaction() as s:
+            insert_ignore(s, Conversation, {"chat_id": chat_id, "state": flow.IDLE, "data": {},
+                                            "language": "th", "updated_at": now}, ["chat_id"])
+            won = s.execute(update(Conversation).where(
+                Conversation.chat_id == chat_id,
+                or_(Conversation.locked_until.is_(None), Conversation.locked_until < now))
+                .values(locked_by=self.name, locked_until=now + timedelta(seconds=LOCK_SECONDS)))
+            if won.rowcount != 1:
+                return None
+            pending = [tuple(r) for r in s.execute(
+                select(InboundEvent.id, InboundEvent.next_attempt_at).where(
+                    InboundEvent.chat_id == chat_id, InboundEvent.status == EventStatus.PENDING)
+                .order_by(InboundEvent.timestamp_ms, InboundEvent.id)).all()]
+            if pending:
+                first = s.get(InboundEvent, pending[0][0])
+                seconds = loading_seconds(first.payload or {}, queued_messages(s, chat_id))
+                if seconds:
+                    self._show_loading(chat_id, seconds)
+            return pending
+
+    def _show_loading(self, chat_id: str, seconds: int) -> None:
+        # LINE's typing dots while the answer is being made; sent beside the work, never
+        # in its way (a failure only means no dots).
+        self._side_calls.submit(self.sender.show_loading, chat_id, seconds)
+
+    def _unlock_chat(self, s: Any, chat_id: str) -> None:
+        s.execute(update(Conversation).where(Conversation.chat_id == chat_id,
+                                             Conversation.locked_by == self.name)
+                  .values(locked_by=None, locked_until=None))
+
+    def _drain_chat(self, chat_id: str, pending: list[tuple[int, Any]]) -> int:
+        """Handle the chat's events in order; the last one's transaction also unlocks the chat."""
+        handled = 0
+        if not pending:  # another worker finished them between our look and our lock
+            with self.runtime.transaction() as s:
+                self._unlock_chat(s, chat_id)
+            return 0
+        for n, (event_id, due) in enumerate(pending):
+            last = n == len(pending) - 1
+            # Stop at an event waiting for its retry: later messages must not overtake it.
+            if (due and due > utcnow()) or not self._handle_one(event_id, chat_id, unlock=last):
+                break
+            handled += 1
+        else:
+            return handled
+        with self.runtime.transaction() as s:
+            self._unlock_chat(s, chat_id)
+        return handled
+
+    def _handle_one(self, event_id: int, chat_id: str, unlock: bool = False) -> bool:
+        """Handle one event in one transaction; False if it failed (it will be retried)."""
+        try:
+            with self.runtime.transaction() as s:
+                row = s.get(InboundEvent, event_id, with_for_update=True)
+                if row is None or row.status != EventStatus.PENDING:
+                    if unlock:
+                        self._unlock_chat(s, chat_id)
+                    return True
+                self._renew_lock(s, chat_id)
+                outcome = handle_event(s, self.settings, row.payload or {}, utcnow())
+                row.status, row.processed_at, row.payload = EventStatus.DONE, utcnow(), None
+                if unlock:
+                    self._unlock_chat(s, chat_id)
+        except Exception as exc:
+            log.exception("event %s failed", event_id)
+            self._event_failed(event_id, exc)
+            return False
+        if outcome.leave_group:
+            self._leave(outcome.leave_group)
+        return True
+
+    def _renew_lock(self, s: Any, chat_id: str) -> None:
+        s.execute(update(Conversation).where(Conversation.chat_id == chat_id,
+                                             Conversation.locked_by == self.name)
+                  .values(locked_until=utcnow() + timedelta(seconds=LOCK_SECONDS)))
+
+    def _event_failed(self, event_id: int, exc: Exception) -> None:
+        with self.runtime.transaction() as s:
+            row = s.get(InboundEvent, event_id)
+            row.attempts += 1
+            row.error = f"{type(exc).__name__}"[:500]
+            row.next_attempt_at = utcnow() + timedelta(seconds=2 ** row.attempts)
+            if row.attempts < MAX_EVENT_ATTEMPTS:
+                return
+            row.status, row.payload = EventStatus.FAILED, None
+            log.error("event %s failed for good; the citizen is given the emergency numbers", event_id)
+            if row.chat_id.startswith("U"):
+                # A fault of ours must not leave a citizen in silence: apologise and show the
+                # numbers to call — the message we could not read may have been an emergency.
+                queue_push(s, row.chat_id, [flow.m.emergency_numbers("th", "none"),
+                                            flow.m.text(flow.m.t("system_error"))], "error_apology")
+
+    def _leave(self, group_id: str) -> None:
+        try:
+            self.sender.leave_group(group_id)
+        except Exception as exc:  # the group can remove the bot by hand; nothing is lost
+            log.warning("could not leave group: %s", type(exc).__name__)
+
+
+    def close(self) -> None:
+        """Let pending side calls finish."""
+        self._side_calls.shutdown(wait=True)
+
+
+def _event_due(now: Any) -> Any:
+    return or_(InboundEvent.next_attempt_at.is_(None), InboundEvent.next_attempt_at <= now)

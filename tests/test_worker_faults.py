@@ -1,0 +1,139 @@
+"""The worker under faults: LINE failing 30 % of calls, a worker killed mid-stream, bursts."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from models import InboundEvent, OutboundMessage
+from simulator import events as ev
+from tests.conftest import ADMIN_TOKEN, FALLBACK_GROUP, HOTLINE_GROUP, SECRET, TOKEN
+from tests.test_outbox_faults import assert_delivered_exactly_once_in_order
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ["ตกงานมาสามเดือน ค่าเทอมลูกยังไม่มีจ่ายเลย", "ไม่ทราบค่ะ", "ต.แม่เหียะ อ.เมือง จ.เชียงใหม่",
+          "0812345678", "ขอบคุณค่ะ"]
+
+
+@pytest.fixture
+def settings(settings):
+    """A short LINE timeout, so late answers and retries take seconds in these tests."""
+    return settings.with_overrides(line_timeout_seconds=2.0)
+
+
+def _send_stream(webhook, users: list[str], script: list[str], pushes_for: int = 0) -> None:
+    """Each user sends the script, one message per webhook call, users interleaved; the first
+    `pushes_for` users' events carry no reply token (as if a backlog had let them expire)."""
+    base = int(time.time() * 1000)
+    for step, words in enumerate(script):
+        for n, user in enumerate(users):
+            event = ev.text(user, words, webhook.platform.issue_reply_token(user),
+                            timestamp=base + step * 1000 + n)
+            if n < pushes_for:
+                del event["replyToken"]
+            assert webhook.send([event]) == 200
+
+
+def _settled(db) -> bool:
+    db.expire_all()
+    events = db.scalar(select(func.count()).select_from(InboundEvent)
+                       .where(InboundEvent.status == "pending"))
+    unsent = db.scalar(select(func.count()).select_from(OutboundMessage)
+                       .where(OutboundMessage.status.in_(("pending", "sending"))))
+    return events == 0 and unsent == 0
+
+
+def _wait(condition, limit: float, step=None) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if step is not None:
+            step()
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("the work did not finish in time")
+
+
+def assert_each_event_handled_once_in_order(db, users: list[str]) -> None:
+    """Every event done once; within a chat, handled in the order the citizen wrote."""
+    db.expire_all()
+    per_chat = defaultdict(list)
+    for e in db.scalars(select(InboundEvent).order_by(InboundEvent.processed_at)):
+        assert e.status == "done" and e.attempts == 0
+        per_chat[e.chat_id].append(e.timestamp_ms)
+    for user in users:
+        assert per_chat[user] == sorted(per_chat[user]) and len(per_chat[user]) == len(SCRIPT)
+
+
+def test_with_line_failing_30_percent_of_calls_every_message_arrives_exactly_once(webhook, line, worker,
+                                                                                  db):
+    users = [ev.random_user_id() for _ in range(40)]
+    line.set_chaos(fault_rate=0.3, late_rate=0.05, late_seconds=2.5, seed=7)
+    _send_stream(webhook, users, SCRIPT, pushes_for=10)
+    _wait(lambda: _settled(db), limit=180, step=worker.run_once)
+    line.clear_chaos()
+    assert_each_event_handled_once_in_order(db, users)
+    for to in users + [HOTLINE_GROUP, FALLBACK_GROUP]:
+        assert_delivered_exactly_once_in_order(db, line, to)
+    pushes = line.calls("/v2/bot/message/push")
+    keys = defaultdict(list)
+    for call in pushes:
+        keys[call["headers"].get("X-Line-Retry-Key")].append(call["json"])
+    assert None not in keys, "a push went out without a retry key"
+    assert any(len(bodies) > 1 for bodies in keys.values()), "no push was retried"
+    assert all(all(b == bodies[0] for b in bodies) for bodies in keys.values())
+
+
+def test_ten_messages_from_one_user_in_the_same_second_are_answered_in_order(webhook, line, worker, db):
+    user = ev.random_user_id()
+    at = int(time.time() * 1000)
+    events = [ev.text(user, f"ข้อความที่ {n} ค่ะ", line.issue_reply_token(user), timestamp=at + n)
+              for n in range(10)]
+    for event in reversed(events):  # LINE may deliver them out of order
+        assert webhook.send([event]) == 200
+    worker.run_until_idle()
+    db.expire_all()
+    handled = [e.timestamp_ms for e in db.scalars(select(InboundEvent).order_by(InboundEvent.processed_at))]
+    assert handled == sorted(handled) and len(handled) == 10
+    assert_delivered_exactly_once_in_order(db, line, user)
+
+
+def _worker_process(runtime, line) -> subprocess.Popen:
+    env = dict(os.environ, DATABASE_URL=runtime.settings.database_url, LINE_CHANNEL_SECRET=SECRET,
+               LINE_CHANNEL_ACCESS_TOKEN=TOKEN, LINE_API_BASE_URL=line.url,
+               HOTLINE_LINE_TO=HOTLINE_GROUP, STAFF_FALLBACK_LINE_TO=FALLBACK_GROUP,
+               ADMIN_API_TOKEN=ADMIN_TOKEN, ENVIRONMENT="test", LINE_TIMEOUT_SECONDS="2",
+               WORKER_POLL_SECONDS="0.1", LOG_LEVEL="WARNING")
+    return subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_a_worker_killed_mid_stream_loses_nothing_and_sends_nothing_twice(webhook, runtime, line, db):
+    users = [ev.random_user_id() for _ in range(12)]
+    line.set_chaos(fault_rate=0.0, late_rate=0.3, late_seconds=0.5, seed=3)  # sends in flight
+    first = _worker_process(runtime, line)
+    try:
+        _send_stream(webhook, users, SCRIPT)
+        _wait(lambda: len(line.delivered) >= 15, limit=60)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    second = _worker_process(runtime, line)
+    try:
+        _wait(lambda: _settled(db), limit=120)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=20)
+    assert_each_event_handled_once_in_order(db, users)
+    for to in users + [HOTLINE_GROUP, FALLBACK_GROUP]:
+        assert_delivered_exactly_once_in_order(db, line, to)
