@@ -25,7 +25,9 @@ DEPT = "DCY|DOP|DEP|DWF|DSDW|ATP|HOTLINE"
 COPIES = {
     "topic → department": re.compile(rf"\b({TOPIC})\b[\"']?\s*[:=,]\s*[\"']?({DEPT})\b"),
     "topic → target group": re.compile(r"\b(children_youth|vulnerable_household|trafficking_victim|mental_crisis)\b"),
-    "always-emergency topics": re.compile(r"[\"'\[]suicide_risk[\"']?,\s*[\"']?trafficking\b|[\"'\[]trafficking[\"']?,\s*[\"']?suicide_risk\b"),
+    # The pair on its own, as a tuple, list or set (a longer set of at-risk topics is another fact).
+    "always-emergency topics": re.compile(
+        r"[(\[{]\s*[\"']?(suicide_risk[\"']?,\s*[\"']?trafficking|trafficking[\"']?,\s*[\"']?suicide_risk)[\"']?\s*[)\]}]"),
     "a list of topics": re.compile(rf"([\"']?({TOPIC})[\"']?,\s*){{4,}}"),
     "a protective rule": re.compile(r"\(\s*[\"']domestic_violence[\"'],\s*[\"'](child|elderly)[\"']\s*\)"),
     "Thai-digit conversion": re.compile("๐๑๒๓๔๕๖๗๘๙"),
@@ -52,6 +54,8 @@ def test_no_copy_of_the_taxonomy_outside_its_file(what: str) -> None:
 def test_the_guard_finds_a_copy() -> None:
     assert COPIES["topic → department"].search('child_protection: DCY')
     assert COPIES["always-emergency topics"].search('ALWAYS = ("suicide_risk", "trafficking")')
+    assert COPIES["always-emergency topics"].search("always: [trafficking, suicide_risk]")
+    assert not COPIES["always-emergency topics"].search('{"domestic_violence", "suicide_risk", "trafficking", "x"}')
     assert COPIES["a list of topics"].search('("hardship", "elderly_care", "child_protection", "disability", "homeless")')
     assert COPIES["Thai-digit conversion"].search('str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")')
 
