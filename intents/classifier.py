@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+import taxonomy
 from intents import artefact, model
 from intents.features import age_bucket, age_positions, ngrams, tokens
 from intents.language import detect_language
@@ -110,8 +111,8 @@ class Analysis:
 
 @lru_cache(maxsize=1)
 def _topics() -> dict[str, Any]:
-    """Load topics.yaml once."""
-    return load_yaml("topics.yaml")
+    """The taxonomy's rules (taxonomy/taxonomy.yaml), loaded once."""
+    return taxonomy.classifier_rules()
 
 
 def analyse(text: str) -> Analysis:

@@ -6,6 +6,7 @@ from models.center import Center
 from models.consent import ERASED, PURPOSES, Consent, PrivacyRequest
 from models.conversation import Conversation
 from models.line import InboundEvent, LineGroup, LineUser, OutboundMessage
+from models.status import CaseStatus, Urgency
 
 __all__ = [
     "ERASED",
@@ -14,6 +15,7 @@ __all__ = [
     "STATUSES",
     "Attachment",
     "Base",
+    "CaseStatus",
     "Case",
     "CaseCounter",
     "CaseEvent",
@@ -26,6 +28,7 @@ __all__ = [
     "LineUser",
     "OutboundMessage",
     "PrivacyRequest",
+    "Urgency",
     "make_engine",
     "make_session_factory",
     "utcnow",
