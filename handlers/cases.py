@@ -7,27 +7,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+import taxonomy
 from handlers import messages as m
 from handlers.outbox import queue_push
 from handlers.phone import format_phone
-from models import Case, CaseCounter, Center, LineUser, utcnow
+from models import Case, CaseCounter, CaseStatus, Center, LineUser, Urgency, utcnow
+from models.base import insert_ignore
 from referral.routing import ack_deadline, department_name, route
 from settings import Settings
 
 log = logging.getLogger(__name__)
 BANGKOK = timezone(timedelta(hours=7))  # Thailand keeps no daylight saving
-TARGET_GROUPS = {
-    "child_protection": "children_youth", "child_support": "children_youth",
-    "elderly_care": "elderly", "elderly_benefits": "elderly", "disability": "disabled",
-    "domestic_violence": "women_family", "women_family": "women_family",
-    "homeless": "homeless", "hardship": "vulnerable_household",
-    "trafficking": "trafficking_victim", "suicide_risk": "mental_crisis",
-}
 
 
 @dataclass
@@ -57,8 +50,7 @@ def buddhist_year(now: datetime) -> int:
 def allocate_case_no(session: Session, now: datetime) -> tuple[int, int, str]:
     """Take the next number of the year inside the caller's transaction (no gaps on rollback)."""
     year = buddhist_year(now)
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(CaseCounter).values(year=year, last_seq=0).on_conflict_do_nothing())
+    insert_ignore(session, CaseCounter, {"year": year, "last_seq": 0}, ["year"])
     # The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite): concurrent
     # workers queue here, and a rolled-back case gives its number back.
     seq = session.execute(
@@ -105,10 +97,10 @@ def apply_place(case: Case, place: dict[str, Any]) -> None:
 def route_case(session: Session, case: Case, place: Any) -> None:
     """Set the department, the centre and the escalation chain from topic, urgency and place."""
     rt = route(topic=case.topic, urgency=case.urgency, kind=case.kind, place=place)
-    if rt.alert_hotline and case.urgency != "emergency":
+    if rt.alert_hotline and case.urgency != Urgency.EMERGENCY:
         # The policy says this topic always reaches the hotline (suicide risk, trafficking).
-        case.urgency = "emergency"
-        case.ack_due_at = ack_deadline("emergency", case.created_at or utcnow())
+        case.urgency = Urgency.EMERGENCY
+        case.ack_due_at = ack_deadline(Urgency.EMERGENCY, case.created_at or utcnow())
         case.record("urgency_raised", reason="routing_policy")
     case.department = rt.department
     case.escalation_chain = list(rt.escalation)
@@ -124,7 +116,7 @@ def create_case(session: Session, settings: Settings, intake: Intake, place: Any
     now = now or utcnow()
     year, seq, case_no = allocate_case_no(session, now)
     case = Case(case_no=case_no, year=year, seq=seq, kind=intake.kind, topic=intake.topic,
-                urgency=intake.urgency, target_group=TARGET_GROUPS.get(intake.topic),
+                urgency=intake.urgency, target_group=taxonomy.topic(intake.topic).target_group,
                 language=intake.language, reporter_line_user_id=intake.reporter,
                 subject=intake.subject, subject_age_group=intake.age_group,
                 description=intake.description, phone=intake.phone,
@@ -184,7 +176,7 @@ def thai_date(moment: datetime) -> str:
 
 def staff_summary(case: Case) -> dict[str, Any]:
     """The notification a centre gets: what, how urgent, where — no name, phone or story."""
-    body = m.t("staff_new_case", case_no=case.case_no, topic=m.topic_label(case.topic),
+    body = m.t("staff_new_case", case_no=case.case_no, topic=m.case_label(case.kind, case.topic),
                urgency=m.t(f"urgency_{case.urgency}"), place=place_label(case),
                subject=subject_label(case.subject, case.subject_age_group, staff=True),
                due=_due_text(case))
@@ -194,7 +186,7 @@ def staff_summary(case: Case) -> dict[str, Any]:
 def emergency_alert(case: Case) -> dict[str, Any]:
     """The hotline's alert: everything known, because its team calls at once."""
     body = m.t("staff_emergency", case_no=case.case_no, topic=m.topic_label(case.topic),
-               place=place_label(case),
+               place=place_label(case) + m.map_line(case.latitude, case.longitude),
                phone=format_phone(case.phone) if case.phone else m.t("not_given"),
                description=case.description[:1500] or "-")
     return m.text(body, staff_buttons(case))
@@ -209,7 +201,7 @@ def _push_all(session: Session, targets: list[str], message: dict[str, Any], pur
 
 def notify_new_case(session: Session, settings: Settings, case: Case) -> None:
     """Queue the centre's notification, and the hotline alert for an emergency."""
-    if case.urgency == "emergency":
+    if case.urgency == Urgency.EMERGENCY:
         sent = _push_all(session, hotline_targets(session, settings), emergency_alert(case),
                          "hotline_alert", case)
         if not sent:
@@ -233,7 +225,7 @@ def add_details(session: Session, settings: Settings, case: Case, what: str,
         if case.center_id != previous:
             _push_all(session, staff_targets(settings, case.center), staff_summary(case),
                       "staff_notify", case)
-    if case.urgency == "emergency":
+    if case.urgency == Urgency.EMERGENCY:
         full = m.text(m.t("staff_update", case_no=case.case_no, what=what))
         _push_all(session, hotline_targets(session, settings), full, "staff_update", case)
     shared = m.text(m.t("staff_update", case_no=case.case_no, what=public or what))
@@ -243,7 +235,7 @@ def add_details(session: Session, settings: Settings, case: Case, what: str,
 
 def staff_details(case: Case) -> dict[str, Any]:
     """What the staff member who accepted a case receives privately: contact and story."""
-    body = m.t("staff_details", case_no=case.case_no, topic=m.topic_label(case.topic),
+    body = m.t("staff_details", case_no=case.case_no, topic=m.case_label(case.kind, case.topic),
                urgency=m.t(f"urgency_{case.urgency}"), place=place_label(case),
                subject=subject_label(case.subject, case.subject_age_group, staff=True),
                phone=format_phone(case.phone) if case.phone else m.t("not_given"),
@@ -269,13 +261,15 @@ def acknowledge(session: Session, case: Case, actor: str, now: datetime | None =
     now = now or utcnow()
     # Conditional update: two staff tapping at once on two workers → exactly one wins.
     # A referred case waits for its new centre: accepting it is an acknowledgement too.
-    waiting = or_(Case.status == "new", (Case.status == "referred") & Case.ack_due_at.isnot(None))
+    waiting = or_(Case.status == CaseStatus.NEW,
+                  (Case.status == CaseStatus.REFERRED) & Case.ack_due_at.isnot(None))
     won = session.execute(update(Case).where(Case.id == case.id, waiting)
-                          .values(status="acknowledged", acknowledged_at=now, ack_due_at=None)
+                          .values(status=CaseStatus.ACKNOWLEDGED, acknowledged_at=now,
+                                  ack_due_at=None)
                           .execution_options(synchronize_session=False))
     if won.rowcount != 1:
         return False
-    case.status, case.acknowledged_at, case.ack_due_at = "acknowledged", now, None
+    case.status, case.acknowledged_at, case.ack_due_at = CaseStatus.ACKNOWLEDGED, now, None
     case.record("acknowledged", actor=actor)
     tell_citizen(session, case, m.text(m.t("citizen_acked", case.language, case_no=case.case_no)),
                  "status_update")
@@ -358,7 +352,8 @@ def escalate_overdue(session: Session, settings: Settings, now: datetime | None 
     now = now or utcnow()
     # SKIP LOCKED (PostgreSQL): two workers never escalate the same case twice.
     overdue = session.scalars(
-        select(Case).where(Case.status.in_(("new", "referred")), Case.ack_due_at < now)
+        select(Case).where(Case.status.in_((CaseStatus.NEW, CaseStatus.REFERRED)),
+                           Case.ack_due_at < now)
         .order_by(Case.ack_due_at).limit(100).with_for_update(skip_locked=True, of=Case)
     ).unique().all()
     for case in overdue:
@@ -378,7 +373,3 @@ def cases_of(session: Session, user_id: str, limit: int = 5) -> list[Case]:
         .order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
     ))
 
-
-def count_cases(session: Session) -> int:
-    """Return how many cases exist (for health and tests)."""
-    return session.scalar(select(func.count(Case.id))) or 0

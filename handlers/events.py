@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 import privacy
@@ -27,7 +27,7 @@ MEDIA_TYPES = ("image", "video", "audio", "file")
 
 
 @dataclass
-class Outcome:
+class EventOutcome:
     """What handling one event asks the worker to do after the transaction commits."""
 
     leave_group: str | None = None
@@ -42,7 +42,7 @@ class Ctx:
     settings: Settings
     event: dict[str, Any]
     now: datetime
-    outcome: Outcome = field(default_factory=Outcome)
+    outcome: EventOutcome = field(default_factory=EventOutcome)
 
     @property
     def source(self) -> dict[str, Any]:
@@ -177,16 +177,8 @@ def _held_back(ctx: Ctx, text: str) -> bool:
 
 
 def on_sticker(ctx: Ctx) -> None:
-    """A sticker (or a message type we do not read): a friendly nudge, or the question again."""
-    conv = conversation_for(ctx.session, ctx.chat_id)
-    question = flow.QUESTIONS.get(conv.state)
-    if question is None:
-        lang = conv.language or "th"
-        ctx.reply([m.text(m.t("sticker_reply", lang), m.main_menu(lang))])
-        return
-    turn = Turn(ctx.session, ctx.settings, conv, ctx.chat_id, ctx.now)
-    conv.state = question(turn)
-    ctx.reply(turn.replies)
+    """A sticker (or a message type we do not read): the conversation's table decides."""
+    run_turn(ctx, Input("sticker"))
 
 
 def _open_case_for(ctx: Ctx, conv: Conversation) -> Case | None:
@@ -199,7 +191,7 @@ def _open_case_for(ctx: Ctx, conv: Conversation) -> Case | None:
 
 
 def on_media(ctx: Ctx, message: dict[str, Any]) -> None:
-    """Keep a photo, voice note, video or file with the citizen's open case."""
+    """Keep a photo, voice note, video or file with the open case (or the next one made)."""
     conv = conversation_for(ctx.session, ctx.chat_id)
     case = _open_case_for(ctx, conv)
     exists = ctx.session.scalar(select(Attachment).where(
@@ -211,14 +203,7 @@ def on_media(ctx: Ctx, message: dict[str, Any]) -> None:
             file_name=message.get("fileName"), created_at=ctx.now))
     if case is not None:
         case.record("attachment_added", actor=f"line:{ctx.chat_id}", media_type=message.get("type"))
-    lang = conv.language or "th"
-    messages = [m.text(m.t("attachment_received", lang))]
-    if conv.state in flow.QUESTIONS:
-        # A photo is not an answer: acknowledge it and put the open question again.
-        turn = Turn(ctx.session, ctx.settings, conv, ctx.chat_id, ctx.now)
-        conv.state = flow.QUESTIONS[conv.state](turn)
-        messages += turn.replies
-    ctx.reply(messages)
+    run_turn(ctx, Input("media"))
 
 
 def on_postback(ctx: Ctx) -> None:
@@ -302,7 +287,7 @@ HANDLED_TYPES = frozenset(HANDLERS)
 
 
 def handle_event(session: Session, settings: Settings, event: dict[str, Any],
-                 now: datetime) -> Outcome:
+                 now: datetime) -> EventOutcome:
     """Handle one stored webhook event inside the caller's transaction."""
     ctx = Ctx(session, settings, event, now)
     handler = HANDLERS.get(event.get("type", ""))
@@ -310,9 +295,3 @@ def handle_event(session: Session, settings: Settings, event: dict[str, Any],
         handler(ctx)
     return ctx.outcome
 
-
-def pending_pushes_to(session: Session, to: str) -> int:
-    """Count messages still waiting for one chat (for operators and tests)."""
-    return len(session.scalars(select(OutboundMessage.id).where(
-        OutboundMessage.to == to, or_(OutboundMessage.status == "pending",
-                                      OutboundMessage.status == "sending"))).all())

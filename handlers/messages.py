@@ -9,6 +9,8 @@ from urllib.parse import urlencode
 
 import yaml
 
+import taxonomy
+
 HERE = Path(__file__).resolve().parent
 QUICK_REPLY_MAX = 13
 LABEL_MAX = 20
@@ -33,8 +35,14 @@ def t(key: str, lang: str = "th", **values: Any) -> str:
 
 def topic_label(topic: str, lang: str = "th") -> str:
     """Return the short human name of a taxonomy topic."""
-    entry = _load("topics.yaml").get(topic) or _load("topics.yaml")["none"]
-    return entry.get(lang) or entry["th"]
+    entry = taxonomy.topic(topic)
+    return entry.label_en if lang == "en" else entry.label_th
+
+
+def case_label(kind: str, topic: str, lang: str = "th") -> str:
+    """The topic's name, marked as a complaint when the case is one."""
+    label = topic_label(topic, lang)
+    return f"{t('complaint_label', lang)} · {label}" if kind == "complaint" else label
 
 
 def inquiry_answer(topic: str, lang: str = "th") -> str:
@@ -42,6 +50,38 @@ def inquiry_answer(topic: str, lang: str = "th") -> str:
     answers = _load("answers.yaml")
     entry = answers.get(topic) or answers["none"]
     return entry.get(lang) or entry["th"]
+
+
+def _services() -> dict[str, dict[str, Any]]:
+    return _load("answers.yaml").get("services") or {}
+
+
+def service_for(text: str) -> str | None:
+    """The service (answers.yaml) a question names, or None."""
+    lowered = text.lower()
+    for name, entry in _services().items():
+        if any(str(word).lower() in lowered for word in entry.get("words") or ()):
+            return name
+    return None
+
+
+def service_answer(name: str, lang: str = "th") -> str:
+    """What to bring, where to apply and a phone, for one service."""
+    entry = _services()[name]
+    return str(entry.get(lang) or entry["th"])
+
+
+def service_topic(name: str) -> str:
+    """The taxonomy topic a service belongs to."""
+    return str(_services()[name]["topic"])
+
+
+def map_line(latitude: float | None, longitude: float | None) -> str:
+    """The pin's coordinates and a map link for the hotline's team (empty without a pin)."""
+    if latitude is None or longitude is None:
+        return ""
+    return (f"\nพิกัด: {latitude:.6f}, {longitude:.6f}"
+            f"\nแผนที่: https://maps.google.com/?q={latitude:.6f},{longitude:.6f}")
 
 
 def _label(label: str) -> str:
@@ -114,6 +154,12 @@ def emergency_numbers(lang: str, topic: str) -> Msg:
     # A buttons template's text is limited to 160 characters (the intros are written to fit).
     return {"type": "template", "altText": t("emergency_numbers_alt", lang)[:400],
             "template": {"type": "buttons", "text": intro[:160], "actions": actions}}
+
+
+def emergency_call_buttons(lang: str, topic: str) -> list[Item]:
+    """The emergency numbers as quick-reply call buttons (1323 first for suicide risk)."""
+    numbers = EMERGENCY_NUMBERS.get(topic, EMERGENCY_NUMBERS["default"])
+    return [call_button(NUMBER_LABELS[n][lang if lang == "en" else "th"], number) for n, number in numbers]
 
 
 def emergency_messages(lang: str, topic: str) -> list[Msg]:

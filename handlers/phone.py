@@ -1,29 +1,50 @@
-"""Thai phone numbers: find one in free text and normalise it (pure functions)."""
+"""Phone numbers: find one in free text and normalise it (pure functions, `phonenumbers`).
+
+Thai numbers are kept as Thais write them without separators (0812345678, 021234567);
+numbers of other countries as E.164 (+447700900123)."""
 
 from __future__ import annotations
 
 import re
 
-THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
-# Digits separated by spaces, dashes, dots or brackets, optionally starting with +66 / 66.
-_CANDIDATE = re.compile(r"(?:\+?66[\s\-.]?|0)[\d\s\-.()]{7,14}\d")
+import phonenumbers
+
+from taxonomy import arabic_digits
+
+# Digits separated by spaces, dashes, dots or brackets, optionally after a + sign.
+_CANDIDATE = re.compile(r"\+?\(?\d[\d\s\-.()]{6,18}\d")
 _MOBILE = re.compile(r"^0[689]\d{8}$")
 _LANDLINE = re.compile(r"^0[2-7]\d{7}$")
 
 
-def normalize_phone(raw: str) -> str | None:
-    """Return a valid Thai number as 0XXXXXXXX(X), or None if it is not one."""
-    digits = re.sub(r"\D", "", raw.translate(THAI_DIGITS))
+def _thai(digits: str) -> str | None:
     if digits.startswith("66") and len(digits) in (10, 11):
         digits = "0" + digits[2:]
-    if _MOBILE.match(digits) or _LANDLINE.match(digits):
-        return digits
-    return None
+    return digits if _MOBILE.match(digits) or _LANDLINE.match(digits) else None
+
+
+def normalize_phone(raw: str) -> str | None:
+    """Return a valid number (Thai as 0XXXXXXXX(X), other countries as E.164), or None."""
+    text = arabic_digits(raw).strip()
+    digits = re.sub(r"\D", "", text)
+    if not 8 <= len(digits) <= 15:
+        return None
+    if not text.startswith("+") or digits.startswith("66"):
+        return _thai(digits)
+    try:
+        number = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        return None
+    # "Possible" (a plausible length for the country), not "valid": the library's ranges lag
+    # behind new allocations, and a refused number is a person we cannot call back.
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def find_phone(text: str) -> str | None:
-    """Return the first valid Thai phone number written anywhere in the text, or None."""
-    for match in _CANDIDATE.finditer(text.translate(THAI_DIGITS)):
+    """Return the first valid phone number written anywhere in the text, or None."""
+    for match in _CANDIDATE.finditer(arabic_digits(text)):
         phone = normalize_phone(match.group(0))
         if phone:
             return phone
@@ -31,14 +52,15 @@ def find_phone(text: str) -> str | None:
 
 
 def format_phone(phone: str) -> str:
-    """Return the number grouped the way Thais write it (081-234-5678, 02-123-4567)."""
+    """Return the number grouped the way it is written (081-234-5678, 02-123-4567, +44 7700 900123)."""
+    if phone.startswith("+"):
+        try:
+            number = phonenumbers.parse(phone, None)
+        except phonenumbers.NumberParseException:
+            return phone
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     if len(phone) == 10:
         return f"{phone[:3]}-{phone[3:6]}-{phone[6:]}"
     if phone.startswith("02"):
         return f"{phone[:2]}-{phone[2:5]}-{phone[5:]}"
     return f"{phone[:3]}-{phone[3:6]}-{phone[6:]}"
-
-
-def mask_phone(phone: str) -> str:
-    """Return the number with its middle hidden, for places that need only a hint."""
-    return phone[:3] + "x" * (len(phone) - 5) + phone[-2:]

@@ -26,6 +26,42 @@ def is_cancel(text: str) -> bool:
     return bool(_pattern("cancel").search(clean(text)))
 
 
+def is_unknown(text: str) -> bool:
+    """True for 'ไม่ทราบ', 'ไม่สะดวกบอก', 'ข้าม', "don't know", 'skip', ..."""
+    return bool(_pattern("unknown").search(clean(text)))
+
+
+def is_correction(text: str) -> bool:
+    """True for 'พิมพ์ผิด', 'ไม่ใช่ค่ะ', 'เปลี่ยนเป็น…', 'sorry, I meant', ..."""
+    return bool(_pattern("correction").search(clean(text)))
+
+
+def is_service_complaint(text: str) -> bool:
+    """True when the text complains about a centre, an office or its staff."""
+    return bool(_pattern("service_complaint").search(clean(text)))
+
+
+def refers_to_earlier_report(text: str) -> bool:
+    """True when the text is about a request reported before."""
+    return bool(_pattern("earlier_report").search(clean(text)))
+
+
+def migrant_danger(text: str) -> bool:
+    """True when Burmese, Lao or Khmer text asks for help or tells of being beaten, locked in,
+    having a passport taken or not being paid."""
+    return bool(_pattern("migrant_danger").search(text))
+
+
+def subject_of_story(text: str) -> str | None:
+    """'other' when a witness writes, 'self' when the victim writes of what is done to them."""
+    lowered = text.lower()
+    if _pattern("subject_bystander").search(lowered):
+        return "other"
+    if _pattern("subject_victim").search(lowered):
+        return "self"
+    return None
+
+
 def says_no(text: str) -> bool:
     """True when the answer carries a negation anywhere ('ยังไม่ยินยอม', 'ให้ไม่ได้')."""
     return bool(_pattern("negative").search(clean(text)))
@@ -65,5 +101,5 @@ def subject_from(text: str) -> str | None:
     return None
 
 
-__all__ = ["HERE", "clean", "is_cancel", "is_safe_answer", "says_no", "says_yes", "subject_from",
+__all__ = ["HERE", "clean", "is_cancel", "is_correction", "is_service_complaint", "is_unknown", "migrant_danger", "refers_to_earlier_report", "subject_of_story", "is_safe_answer", "says_no", "says_yes", "subject_from",
            "wants_to_confirm", "wants_to_edit"]

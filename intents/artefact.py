@@ -6,6 +6,7 @@ import gzip
 import hashlib
 from pathlib import Path
 
+import taxonomy
 from intents import model
 from intents.resources import DATA_DIR, TRAINING_FILES
 
@@ -14,7 +15,7 @@ MODEL_FILE = DATA_DIR / "model.bin.gz"
 # is no longer taken for a fresh one.
 FORMAT_VERSION = "intents-lr-nb-5"
 # Data files whose content shapes the model (besides the training lines).
-_SETTINGS_FILES = ("cues.yaml", "normalize.yaml", "model.yaml", "topics.yaml")
+_SETTINGS_FILES = ("cues.yaml", "normalize.yaml", "model.yaml")
 
 
 def fingerprint() -> str:
@@ -26,6 +27,8 @@ def fingerprint() -> str:
         if path.exists():
             digest.update(path.read_bytes())
         digest.update(b"\0")
+    # Of the taxonomy, only the topicless kinds decide which lines the topic model learns.
+    digest.update(" ".join(sorted(taxonomy.topicless_kinds())).encode())
     return digest.hexdigest()
 
 

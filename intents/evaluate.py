@@ -10,13 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import taxonomy
 from intents.classifier import Classification, Models, classify_with, default_models, train
 from intents.resources import DATA_DIR, TRAINING_FILES, read_jsonl, training_rows
 
-KINDS = ("problem", "follow_up", "inquiry", "complaint", "suggestion", "prank", "chitchat")
-TOPICS = ("child_protection", "child_support", "elderly_care", "elderly_benefits", "disability",
-          "domestic_violence", "women_family", "homeless", "hardship", "trafficking",
-          "suicide_risk", "none")
+KINDS = taxonomy.kinds()
+TOPICS = taxonomy.topic_names()
 
 
 @dataclass

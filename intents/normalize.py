@@ -7,9 +7,9 @@ import unicodedata
 from functools import lru_cache
 
 from intents.resources import load_yaml
+from taxonomy.thai import DIGIT_TABLE
 
 _ZERO_WIDTH = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad\u180e"
-_THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
 
 
 def _translation_table() -> dict[int, str | None]:
@@ -17,8 +17,7 @@ def _translation_table() -> dict[int, str | None]:
     table: dict[int, str | None] = {ord(ch): None for ch in _ZERO_WIDTH}
     for code in list(range(0, 32)) + list(range(127, 160)):
         table[code] = " "
-    for value, ch in enumerate(_THAI_DIGITS):
-        table[ord(ch)] = str(value)
+    table.update(DIGIT_TABLE)
     return table
 
 

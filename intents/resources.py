@@ -16,7 +16,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 TRAINING_FILES = (
     "seed.jsonl", "train.jsonl", "train_extra.jsonl", "train_urgency.jsonl", "train_kinds.jsonl",
     "train_topics.jsonl", "train_former_heldout.jsonl", "train_former_fresh.jsonl",
-    "dev_shared.jsonl",
+    "dev_shared.jsonl", "train_contact.jsonl",
 )
 HELDOUT_FILE = "heldout_final.jsonl"
 

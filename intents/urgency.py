@@ -40,6 +40,10 @@ class UrgencyRules:
     uncertain_probability: float
     model_veto_probability: float
     problem_probability: float
+    contact_veto_probability: float
+    contact_emergency_probability: float
+    migrant: tuple[Rule, ...] = ()
+    migrant_spouse: tuple[Rule, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,10 @@ def rules() -> UrgencyRules:
         uncertain_probability=float(data.get("uncertain_probability", 0.35)),
         model_veto_probability=float(data.get("model_veto_probability", 0.0)),
         problem_probability=float(data.get("problem_probability", 1.01)),
+        contact_veto_probability=float(data.get("contact_veto_probability", 0.1)),
+        contact_emergency_probability=float(data.get("contact_emergency_probability", 0.9)),
+        migrant=_rules(data.get("migrant_emergency"), None),
+        migrant_spouse=_rules(data.get("migrant_domestic"), None),
     )
 
 

@@ -79,12 +79,15 @@ class EventQueue:
                 select(InboundEvent.id, InboundEvent.next_attempt_at).where(
                     InboundEvent.chat_id == chat_id, InboundEvent.status == EventStatus.PENDING)
                 .order_by(InboundEvent.timestamp_ms, InboundEvent.id)).all()]
-            if pending:
-                first = s.get(InboundEvent, pending[0][0])
-                seconds = loading_seconds(first.payload or {}, queued_messages(s, chat_id))
-                if seconds:
-                    self._show_loading(chat_id, seconds)
+            if pending and chat_id.startswith("U"):  # LINE animates one-to-one chats only
+                self._maybe_show_loading(s, chat_id, pending[0][0])
             return pending
+
+    def _maybe_show_loading(self, s: Any, chat_id: str, first_id: int) -> None:
+        payload = s.get(InboundEvent, first_id).payload or {}
+        # The cheap test first; the count of queued messages only when it could matter.
+        if loading_seconds(payload, 0) and (seconds := loading_seconds(payload, queued_messages(s, chat_id))):
+            self._show_loading(chat_id, seconds)
 
     def _show_loading(self, chat_id: str, seconds: int) -> None:
         # LINE's typing dots while the answer is being made; sent beside the work, never

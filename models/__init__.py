@@ -7,6 +7,7 @@ from models.consent import ERASED, PURPOSES, Consent, PrivacyRequest
 from models.conversation import Conversation
 from models.line import InboundEvent, LineGroup, LineUser, OutboundMessage
 from models.staff import ROLES, ApiToken, AuditLog, CaseWork, LinkCode, Staff, token_digest
+from models.status import CaseStatus, Urgency
 
 __all__ = [
     "ERASED",
@@ -18,6 +19,7 @@ __all__ = [
     "Attachment",
     "AuditLog",
     "Base",
+    "CaseStatus",
     "Case",
     "CaseCounter",
     "CaseEvent",
@@ -33,6 +35,7 @@ __all__ = [
     "OutboundMessage",
     "PrivacyRequest",
     "Staff",
+    "Urgency",
     "make_engine",
     "make_session_factory",
     "token_digest",

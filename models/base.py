@@ -127,3 +127,4 @@ def insert_ignore(session: Any, model: type, rows: dict[str, Any] | list[dict[st
 def make_session_factory(engine: Engine) -> sessionmaker:
     """Sessions that keep loaded attributes after commit (handlers read them afterwards)."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
 from models.center import Center
+from models.status import CaseStatus
 
-STATUSES = ("new", "acknowledged", "in_progress", "referred", "closed")
-OPEN_STATUSES = ("new", "acknowledged", "in_progress", "referred")
+STATUSES = tuple(CaseStatus)
+OPEN_STATUSES = tuple(s for s in CaseStatus if s is not CaseStatus.CLOSED)
 
 
 class CaseCounter(Base):

@@ -11,10 +11,11 @@ from importlib.resources import files
 import geothai
 import yaml
 
+from taxonomy.thai import DIGIT_TABLE
+
 LEVEL_OF_LENGTH = {2: "province", 4: "district", 6: "subdistrict"}
 BANGKOK = "10"
 
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 # Dots, spaces and the like differ between how names are written and typed.
 _KEY_DROP = re.compile(r"[\s.\-'’‘`,()ฯ\u200b\u200c\u200d\ufeff]")
 # Tone marks, mai taikhu and thanthakhat: citizens often leave them out.
@@ -36,7 +37,7 @@ class Area:
 
 def canonical(text: str) -> str:
     """Return text in NFC with ASCII digits, one form of sara am and tone marks in order."""
-    text = unicodedata.normalize("NFC", text).translate(_THAI_DIGITS)
+    text = unicodedata.normalize("NFC", text).translate(DIGIT_TABLE)
     text = text.replace("\u0e4d\u0e32", "\u0e33")
     return _TONE_BEFORE_VOWEL.sub(r"\2\1", text).lower()
 

@@ -9,8 +9,10 @@ from importlib.resources import files
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import holidays as public_holidays
 import yaml
 
+import taxonomy
 from referral.places import Place
 
 HOTLINE = "HOTLINE"
@@ -33,9 +35,21 @@ def _zone() -> dt.tzinfo:
 
 
 @cache
-def holidays() -> frozenset[dt.date]:
-    """Return the public holidays listed in the policy."""
-    return frozenset(_as_date(d) for d in policy().get("holidays") or {})
+def extra_holidays() -> frozenset[dt.date]:
+    """Return the days off the Cabinet added (data/holidays_extra.yaml)."""
+    text = files("referral").joinpath("data/holidays_extra.yaml").read_text(encoding="utf-8")
+    return frozenset(_as_date(d) for d in yaml.safe_load(text) or {})
+
+
+@cache
+def _public_holidays(year: int) -> frozenset[dt.date]:
+    """Return Thailand's public holidays of one year (the `holidays` package)."""
+    return frozenset(public_holidays.country_holidays("TH", years=year))
+
+
+def is_holiday(day: dt.date) -> bool:
+    """Tell whether a day is a public holiday or a day off the Cabinet added."""
+    return day in _public_holidays(day.year) or day in extra_holidays()
 
 
 def _as_date(value: Any) -> dt.date:
@@ -57,12 +71,12 @@ class Route:
 
 def department_for_topic(topic: str) -> str | None:
     """Return the department code responsible for a topic, or None (topic none or unknown)."""
-    return (policy()["topics"] or {}).get(topic)
+    return taxonomy.department(topic)
 
 
 def department_name(code: str, lang: str = "th") -> str:
     """Return the name of a department or routing target in Thai ('th'), short Thai or English."""
-    names = policy()["departments"].get(code)
+    names = taxonomy.departments().get(code)
     if not names:
         return code
     return str(names.get(lang) or names["th"])
@@ -111,7 +125,7 @@ def route(topic: str, urgency: str, kind: str = "problem", place: Place | None =
     department = department_for_topic(topic)
     center_id = _centre(kind, department, place)
     # Suicide risk and trafficking are always emergencies, whatever the classifier said.
-    if topic in (policy().get("always_alert_hotline") or ()):
+    if topic in taxonomy.always_emergency():
         urgency = "emergency"
     rule = _urgency_rule(urgency)
     minutes = int(rule["minutes"]) if rule["ack"] == "minutes" else None
@@ -127,7 +141,7 @@ def _urgency_rule(urgency: str) -> dict[str, Any]:
 
 def is_working_day(day: dt.date) -> bool:
     """Tell whether government offices are open on a day (Monday-Friday, not a holiday)."""
-    return day.weekday() < 5 and day not in holidays()
+    return day.weekday() < 5 and not is_holiday(day)
 
 
 def ack_deadline(urgency: str, created_at: dt.datetime) -> dt.datetime:

@@ -276,6 +276,65 @@ def make_citizen(webhook: WebhookSender, line: FakeLinePlatform, worker: Any) ->
     return lambda: Citizen(webhook, line, worker)
 
 
+# ---------------------------------------------------------------- conversation helpers
+
+PLACE = "ต.แม่เหียะ อ.เมือง จ.เชียงใหม่"
+PLACE_CODE = "500109"
+PHONE = "081-234-5678"
+
+
+def latest_case(db: Any, user_id: str) -> Any:
+    """The citizen's newest case, read fresh."""
+    from sqlalchemy import select
+
+    from models import Case
+
+    db.expire_all()
+    return db.scalar(select(Case).where(Case.reporter_line_user_id == user_id)
+                     .order_by(Case.id.desc()))
+
+
+def answer_questions(citizen: Citizen, topic: str | None = None, place: str = PLACE, phone: str = PHONE,
+                     age: str | None = None, max_steps: int = 12) -> None:
+    """Answer whatever the bot asks, as a cooperative citizen would, until it stops asking."""
+    from handlers.messages import topic_label
+
+    for _ in range(max_steps):
+        labels = citizen.labels()
+        if "ยืนยัน" in labels:
+            citizen.tap("ยืนยัน")
+        elif "ไม่ ยังปลอดภัย" in labels:
+            citizen.tap("ไม่ ยังปลอดภัย")
+        elif topic and topic_label(topic) in labels:
+            citizen.tap(topic_label(topic))
+        elif "แจ้งขอความช่วยเหลือ" in labels:
+            citizen.tap("แจ้งขอความช่วยเหลือ")
+        elif "คนอื่น" in labels:
+            citizen.tap("คนอื่น")
+        elif "เด็ก (ต่ำกว่า 18)" in labels:
+            citizen.tap(age or "ผู้ใหญ่")
+        elif "แชร์ตำแหน่ง" in labels:
+            if not place:
+                return  # the caller answers the place question itself
+            citizen.say(place)
+        elif "ไม่สะดวกให้เบอร์" in labels:
+            citizen.say(phone)
+        elif "ยินยอม" in labels:
+            citizen.tap("ยินยอม")
+        else:
+            return
+
+
+def answer_until(citizen: Citizen, label: str, topic: str = "hardship", max_steps: int = 10) -> None:
+    """Answer the bot's questions one at a time until it offers the button `label`."""
+    for _ in range(max_steps):
+        if label in citizen.labels():
+            return
+        answer_questions(citizen, topic=topic, max_steps=1)
+    raise AssertionError(f"the bot never offered {label!r}")
+
+
+
 def new_id(prefix: str = "U") -> str:
     """A LINE-shaped id."""
     return prefix + uuid.uuid4().hex

@@ -7,18 +7,13 @@ from pathlib import Path
 
 import pytest
 
+import taxonomy
 from intents.classifier import department
 from intents.lexicon import lexicon
 from intents.resources import DATA_DIR, HELDOUT_FILE, TRAINING_FILES, load_yaml, read_jsonl
 from intents.urgency import rules
 
 HERE = Path(__file__).resolve().parent
-TOPIC_DEPARTMENTS = {
-    "child_protection": "DCY", "child_support": "DCY", "elderly_care": "DOP",
-    "elderly_benefits": "DOP", "disability": "DEP", "domestic_violence": "DWF",
-    "women_family": "DWF", "homeless": "DSDW", "hardship": "DSDW", "trafficking": "ATP",
-    "suicide_risk": "HOTLINE",
-}
 
 
 def _training_texts() -> set[str]:
@@ -27,14 +22,17 @@ def _training_texts() -> set[str]:
 
 def _test_sentences() -> set[str]:
     """Every string literal of the classification tests."""
-    tree = ast.parse((HERE / "test_intents_classify.py").read_text(encoding="utf-8"))
-    return {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)
-            and isinstance(n.value, str) and len(n.value) > 15}
+    found: set[str] = set()
+    for name in ("test_intents_classify.py", "test_intents_contact.py"):
+        tree = ast.parse((HERE / name).read_text(encoding="utf-8"))
+        found |= {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)
+                  and isinstance(n.value, str) and len(n.value) > 15}
+    return found
 
 
-@pytest.mark.parametrize(("topic", "code"), sorted(TOPIC_DEPARTMENTS.items()))
-def test_departments_match_the_taxonomy(topic: str, code: str) -> None:
-    assert department(topic) == code
+@pytest.mark.parametrize("topic", taxonomy.topic_names(include_none=False))
+def test_departments_match_the_taxonomy(topic: str) -> None:
+    assert department(topic) == taxonomy.department(topic)
 
 
 def test_topic_none_has_no_department() -> None:
@@ -50,7 +48,7 @@ def test_hard_case_sentences_are_not_training_lines() -> None:
     assert not _test_sentences() & _training_texts()
 
 
-@pytest.mark.parametrize("name", ["urgency.yaml", "topics.yaml", "cues.yaml", "normalize.yaml"])
+@pytest.mark.parametrize("name", ["urgency.yaml", "cues.yaml", "normalize.yaml"])
 def test_yaml_files_load(name: str) -> None:
     assert load_yaml(name)
 
@@ -68,8 +66,8 @@ def test_every_cue_group_has_phrases() -> None:
     assert all(group.phrases for group in lexicon().groups.values())
 
 
-KINDS = {"problem", "follow_up", "inquiry", "complaint", "suggestion", "prank", "chitchat"}
-TOPICS = set(TOPIC_DEPARTMENTS) | {"none"}
+KINDS = set(taxonomy.kinds())
+TOPICS = set(taxonomy.topic_names())
 
 
 @pytest.mark.parametrize("name", [*TRAINING_FILES, HELDOUT_FILE])
@@ -84,7 +82,7 @@ def test_every_labelled_line_follows_the_taxonomy(name: str) -> None:
         if (kind not in KINDS or topic not in TOPICS or urgency not in {"emergency", "normal"}
                 or (kind in {"problem", "complaint"} and topic == "none")
                 or (kind in {"follow_up", "suggestion", "prank", "chitchat"} and topic != "none")
-                or (kind == "problem" and topic in {"suicide_risk", "trafficking"}
+                or (kind == "problem" and topic in taxonomy.always_emergency()
                     and urgency != "emergency")):
             wrong.append((kind, topic, urgency))
     assert wrong == []

@@ -30,3 +30,17 @@ def test_detects_language(text: str, language: str) -> None:
 
 def test_burmese_mixed_with_a_thai_word_is_burmese() -> None:
     assert detect_language("ကျွန်တော့်ကို ကူညီပါ 1300 ช่วย") == "my"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("ເຖົ້າແກ່ບໍ່ຈ່າຍເງິນເດືອນ", "lo"),  # Lao block U+0E80-U+0EFF, not Thai
+        ("ນາຍຈ້າງຍຶດໜັງສືຜ່ານແດນ ช่วยด้วย", "lo"),
+        ("သူဌေးက လစာမပေးဘူး", "my"),
+        ("ថៅកែមិនបើកប្រាក់ខែ", "km"),
+        ("หนูเป็นคนพม่า นายจ้างไม่ให้ออกจากบ้าน", "th"),  # Thai written by a migrant worker
+    ],
+)
+def test_migrant_scripts_are_told_apart_from_thai(text: str, language: str) -> None:
+    assert detect_language(text) == language

@@ -1,5 +1,5 @@
-"""Regressions from the code review: each test is a way an emergency or a person's data
-was once mishandled."""
+"""Typed answers, danger, cancel, stickers and photos at the questions: each test is a way an
+emergency or a person's data was once mishandled."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+import taxonomy
 from handlers import conversation as flow
+from handlers.conversation.answers import typed_confirm, typed_consent, typed_danger
+from handlers.conversation.start import route_first_message, start_problem
 from handlers.events import conversation_for
 from handlers.turn import Input, Turn
 from intents import Classification
-from models import Case, OutboundMessage, utcnow
+from models import utcnow
 from simulator import events as ev
-from tests.conftest import FALLBACK_GROUP, HOTLINE_GROUP
-from tests.test_conversation import PHONE, answer_questions, latest_case
+from tests.conftest import FALLBACK_GROUP, HOTLINE_GROUP, answer_questions, latest_case
 
 USER = "U" + "7" * 32
 
@@ -40,17 +42,17 @@ def run(runtime, fn):
 ])
 def test_typed_answer_to_the_danger_question(runtime, db, answer, danger):
     def script(turn):
-        assert flow.start_problem(turn, Input("text", text="เรื่องที่บ้าน"), unsure()) == flow.CHECK_DANGER
-        return flow.typed_danger(turn, Input("text", text=answer))
+        assert start_problem(turn, Input("text", text="เรื่องที่บ้าน"), unsure()) == flow.CHECK_DANGER
+        return typed_danger(turn, Input("text", text=answer))
     run(runtime, script)
     case = latest_case(db, USER)
     assert (case is not None and case.urgency == "emergency") == danger
 
 
-@pytest.mark.parametrize("topic", ["suicide_risk", "trafficking"])
+@pytest.mark.parametrize("topic", sorted(taxonomy.always_emergency()))
 def test_suicide_risk_and_trafficking_are_always_emergencies(runtime, db, line, worker, topic):
     cls = unsure(topic, emergency_uncertain=False, urgency="normal", confidence=0.3)
-    run(runtime, lambda turn: flow.start_problem(turn, Input("text", text="..."), cls))
+    run(runtime, lambda turn: start_problem(turn, Input("text", text="..."), cls))
     worker.run_until_idle()
     case = latest_case(db, USER)
     assert case.urgency == "emergency" and case.topic == topic
@@ -60,7 +62,7 @@ def test_suicide_risk_and_trafficking_are_always_emergencies(runtime, db, line, 
 @pytest.mark.parametrize("kind", ["prank", "chitchat", "inquiry", "suggestion"])
 def test_danger_cues_are_asked_about_whatever_the_kind(runtime, kind):
     cls = unsure(kind=kind, topic="none")
-    state, turn = run(runtime, lambda turn: flow.route_first_message(turn, Input("text", text="x"), cls))
+    state, turn = run(runtime, lambda turn: route_first_message(turn, Input("text", text="x"), cls))
     assert state == flow.CHECK_DANGER
     assert turn.replies[0]["type"] == "template"  # numbers first
 
@@ -71,7 +73,7 @@ def test_typed_consent_reads_negations(runtime, typed, agreed):
     def script(turn):
         turn.remember(kind="problem", topic="hardship", subject="self", age_group="adult",
                       place={}, phone=None)
-        flow.typed_consent(turn, Input("text", text=typed))
+        typed_consent(turn, Input("text", text=typed))
         return turn.data.get("consent")
     consent, _ = run(runtime, script)
     assert consent is (True if agreed else None)
@@ -84,7 +86,7 @@ def test_typed_confirmation_reads_negations(runtime, db, typed, creates):
         turn.remember(kind="problem", topic="hardship", urgency="normal", description="x",
                       subject="self", age_group="adult", place={}, phone=None, consent=True,
                       consent_at=utcnow().isoformat())
-        return flow.typed_confirm(turn, Input("text", text=typed))
+        return typed_confirm(turn, Input("text", text=typed))
     run(runtime, script)
     assert (latest_case(db, USER) is not None) == creates
 
@@ -140,87 +142,12 @@ def test_hotline_alert_is_sent_before_the_citizen_is_asked_anything(citizen, lin
     assert order.index(HOTLINE_GROUP) < order.index("reply")
 
 
-def test_group_tap_without_user_id_sends_no_details_to_the_group(citizen, db, webhook, line, worker):
-    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
-    answer_questions(citizen, topic="hardship")
-    case = latest_case(db, citizen.user_id)
-    event = ev.postback(None, f"a=ack&case={case.case_no}", source_group=FALLBACK_GROUP,
-                        reply_token=line.issue_reply_token(FALLBACK_GROUP))
-    assert webhook.send([event]) == 200
-    worker.run_until_idle()
-    # Nobody can be named as the one who accepted: the tap is refused politely (issue #9).
-    assert latest_case(db, citizen.user_id).status == "new"
-    group = "\n".join(line.texts_to(FALLBACK_GROUP))
-    assert "081-234-5678" not in group and "0812345678" not in group
-    assert "ยังไม่ได้เชื่อม" in group
-
-
-def test_a_backlog_of_deferred_group_messages_does_not_hold_up_a_reply(citizen, runtime, line):
-    with runtime.transaction() as s:
-        for i in range(250):
-            s.add(OutboundMessage(to=FALLBACK_GROUP, purpose="staff_notify",
-                                  messages=[{"type": "text", "text": f"n{i}"}], retry_key=f"k{i}",
-                                  next_attempt_at=utcnow() + timedelta(hours=1)))
-    citizen.say("สวัสดีค่ะ")
-    assert line.texts_to(citizen.user_id)
-
-
-def test_unfollow_in_standby_mode_still_stops_pushes(citizen, webhook, worker, runtime, db, client):
-    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
-    answer_questions(citizen, topic="hardship")
-    case = latest_case(db, citizen.user_id)
-    assert webhook.send([ev.unfollow(citizen.user_id, mode="standby")]) == 200
-    worker.run_until_idle()
-    before = len(citizen.line.texts_to(citizen.user_id))
-    answer = client.post(f"/api/v1/cases/{case.case_no}/status", json={"status": "in_progress"},
-                         headers={"Authorization": "Bearer test-admin-token"})
-    assert answer.status_code == 200
-    worker.run_until_idle()
-    assert len(citizen.line.texts_to(citizen.user_id)) == before
-
-
-def test_closed_case_cannot_be_reopened_through_the_api(citizen, db, client):
-    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
-    answer_questions(citizen, topic="hardship")
-    case_no = latest_case(db, citizen.user_id).case_no
-    auth = {"Authorization": "Bearer test-admin-token"}
-    assert client.post(f"/api/v1/cases/{case_no}/status", json={"status": "closed"}, headers=auth).status_code == 200
-    assert client.post(f"/api/v1/cases/{case_no}/status", json={"status": "new"}, headers=auth).status_code == 409
-
-
-def test_escalation_keeps_reminding_the_hotline_until_someone_acknowledges(citizen, db, runtime, worker, line):
-    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
-    answer_questions(citizen, topic="hardship")
-    case = latest_case(db, citizen.user_id)
-    for _ in range(4):
-        with runtime.transaction() as s:
-            s.execute(update(Case).where(Case.id == case.id).values(ack_due_at=utcnow() - timedelta(minutes=1)))
-        worker.run_until_idle()
-    case = latest_case(db, citizen.user_id)
-    assert case.ack_due_at is not None
-    assert [h.event for h in case.history].count("hotline_reminded") == 2
-    reminders = [t for t in line.texts_to(HOTLINE_GROUP) if case.case_no in t]
-    assert len(reminders) == 3  # escalated to it once, reminded twice
-
-
-def test_production_refuses_sqlite():
-    from settings import SettingsError, from_env
-
-    env = {"ENVIRONMENT": "production", "LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "t",
-           "HOTLINE_LINE_TO": "C" + "a" * 32, "STAFF_FALLBACK_LINE_TO": "C" + "b" * 32,
-           "ADMIN_API_TOKEN": "x", "SECRET_KEY": "k"}
-    with pytest.raises(SettingsError, match="PostgreSQL"):
-        from_env(env).check()
-    assert from_env({**env, "DATABASE_URL": "postgres://db/intake"}).check()
-
-
 def test_sticker_during_any_question_gets_an_answer(citizen):
     citizen.say("ขอความช่วยเหลือ")
     citizen._exchange(lambda: citizen.webhook.send_sticker(citizen.user_id))
     assert citizen.last
 
 
-__all__ = ["PHONE", "select"]
 
 
 def test_photo_from_a_cancelled_conversation_is_deleted_not_kept(citizen, db):
@@ -250,3 +177,4 @@ def test_an_answer_written_in_time_is_not_expired_by_a_worker_backlog(webhook, l
     worker.send_outbox()
     texts = line.texts_to(user)
     assert "ยกเลิกแล้ว" in texts[-1] and not any("หมดเวลา" in t for t in texts)
+

@@ -1,0 +1,595 @@
+"""Answers to the questions: take them, correct them, or move on after two that cannot be used."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import taxonomy
+from handlers import cases as c
+from handlers import messages as m
+from handlers import replies
+from handlers.conversation import questions as q
+from handlers.conversation import start as s
+from handlers.conversation.states import (
+    ASK_AGE,
+    ASK_CONSENT,
+    ASK_INFO,
+    ASK_PHONE,
+    ASK_PLACE,
+    ASK_PROBLEM,
+    ASK_SUBJECT,
+    CHECK_DANGER,
+    CHOOSE_EDIT,
+    CHOOSE_PLACE,
+    CHOOSE_TOPIC,
+    CONFIRM,
+    EMERGENCY_PHONE,
+    EMERGENCY_PLACE,
+    IDLE,
+    OFFER_CASE,
+)
+from handlers.flex import case_confirmation_for
+from handlers.phone import find_phone, format_phone, normalize_phone
+from handlers.turn import Input, Turn
+from models import Urgency
+from privacy import record_consent
+from referral import Place, extract_place, locate_text
+
+MAX_TRIES = 2  # after two answers we cannot use, the question is not asked a third time
+AGE_NUMBER = re.compile(r"(\d{1,3})\s*(?:ปี|ขวบ|years?|yrs?)?")
+AGE_STATED = re.compile(r"(?:อายุ\s*)?(\d{1,3})\s*(?:ปี|ขวบ|years? old|yrs?)|อายุ\s*(\d{1,3})")
+# The field each question asks for.
+FIELD_OF = {ASK_SUBJECT: "subject", ASK_AGE: "age", ASK_PLACE: "place", CHOOSE_PLACE: "place",
+            EMERGENCY_PLACE: "place", ASK_PHONE: "phone", EMERGENCY_PHONE: "phone"}
+DATA_KEY = {"subject": "subject", "age": "age_group", "place": "place", "phone": "phone"}
+
+
+# ---------------------------------------------------------------- moving on, never trapping
+
+def _tries(turn: Turn) -> int:
+    mark = turn.data.get("tries") or {}
+    return int(mark.get("n", 0)) if mark.get("state") == turn.conv.state else 0
+
+
+def retry(turn: Turn, given: Input, intro: str = "not_understood") -> str:
+    """An input the question cannot use: keep its words, ask once more, then move on."""
+    state = turn.conv.state
+    if given.kind == "text" and given.text.strip():
+        _keep_words(turn, given.text)
+    n = _tries(turn) + 1
+    turn.remember(tries={"state": state, "n": n})
+    if n >= MAX_TRIES:
+        return GIVE_UP[state](turn, given)
+    if intro:
+        turn.say(m.text(m.t(intro, turn.lang)))
+    return q.QUESTIONS[state](turn)
+
+
+def _keep_words(turn: Turn, text: str) -> None:
+    """Nothing is lost: long words become detail; in an emergency they reach the hotline."""
+    if q.in_emergency(turn):
+        case = q.emergency_case(turn)
+        case.description = (case.description + "\n" + text.strip()).strip()
+        c.add_details(turn.session, turn.settings, case, f"ข้อความเพิ่ม: {text.strip()[:1000]}",
+                      public=m.t("staff_more_words"))
+        turn.say(m.text(m.t("details_thanks", turn.lang)))
+    elif len(text.strip()) >= 15:
+        turn.remember(description=(turn.data.get("description", "") + "\n" + text).strip())
+
+
+def skip_field(turn: Turn, field: str) -> str:
+    """Move on with a field marked unknown, say so, and let the staff see it."""
+    turn.remember(**{DATA_KEY[field]: {} if field == "place" else None},
+                  unknown=sorted(set(turn.data.get("unknown") or []) | {field}))
+    turn.say(m.text(m.t("skipped_unknown", turn.lang, field=m.t(f"field_{field}", turn.lang))))
+    if q.in_emergency(turn):
+        c.add_details(turn.session, turn.settings, q.emergency_case(turn),
+                      m.t("staff_unknown_fields", fields=m.t(f"field_{field}")))
+    return q.next_question(turn)
+
+
+def skip_own_field(turn: Turn, given: Input) -> str:
+    """'ไม่ทราบ' / 'ไม่สะดวกบอก' / 'skip' to the question asked."""
+    return skip_field(turn, FIELD_OF[turn.conv.state])
+
+
+def _give_up_topic(turn: Turn, given: Input) -> str:
+    return chose_topic(turn, Input("postback", params={"v": turn.data.get("topic") or "none"}))
+
+
+def _give_up_consent(turn: Turn, given: Input) -> str:
+    turn.say(m.text(m.t("consent_unclear", turn.lang), m.main_menu(turn.lang)))
+    turn.forget()
+    return IDLE
+
+
+def _give_up_confirm(turn: Turn, given: Input) -> str:
+    # Consent is given: sending the request is kinder than dropping it; they can still correct it.
+    state = confirm_case(turn, given)
+    turn.say(m.text(m.t("confirm_unclear_sent", turn.lang)))
+    return state
+
+
+def _to_idle(turn: Turn, given: Input) -> str:
+    turn.say(m.text(m.t("chitchat_reply", turn.lang), m.main_menu(turn.lang)))
+    turn.forget()
+    return IDLE
+
+
+def _danger_unanswered(turn: Turn, given: Input) -> str:
+    return answered_danger(turn, Input("postback", params={"v": "yes"}))
+
+
+GIVE_UP = {
+    ASK_SUBJECT: skip_own_field, ASK_AGE: skip_own_field, ASK_PLACE: skip_own_field,
+    CHOOSE_PLACE: skip_own_field, ASK_PHONE: skip_own_field, EMERGENCY_PLACE: skip_own_field,
+    EMERGENCY_PHONE: skip_own_field, CHOOSE_TOPIC: _give_up_topic, ASK_CONSENT: _give_up_consent,
+    CONFIRM: _give_up_confirm, CHOOSE_EDIT: lambda t, g: q.show_summary(t),
+    CHECK_DANGER: _danger_unanswered, ASK_PROBLEM: _to_idle, ASK_INFO: _to_idle,
+    OFFER_CASE: lambda t, g: declined_offer(t, g),
+}
+
+
+def ask_again(turn: Turn, given: Input) -> str:
+    """A sticker, a stale button or another input this question does not take."""
+    return retry(turn, given)
+
+
+def media_during_question(turn: Turn, given: Input) -> str:
+    """A photo is not an answer: it is kept (events.py) and the question put again."""
+    turn.say(m.text(m.t("attachment_received", turn.lang)))
+    return retry(turn, given, intro="")
+
+
+# ---------------------------------------------------------------- danger
+
+def answered_danger(turn: Turn, given: Input) -> str:
+    """Danger now → emergency path; safe → the ordinary questions."""
+    d = turn.data
+    if given.params.get("v") == "yes":
+        return s.start_emergency(turn, d.get("description", ""), d.get("topic", "none"), None)
+    turn.remember(urgency=Urgency.NORMAL, danger_checked=True)
+    turn.say(m.text(m.t("danger_downgraded", turn.lang)))
+    if d.get("topic", "none") == taxonomy.NONE:
+        return q.ask_topic(turn)
+    return q.advance(turn)
+
+
+def typed_danger(turn: Turn, given: Input) -> str:
+    """A typed answer to the danger question: anything but a clear 'no' is treated as danger."""
+    safe = replies.is_safe_answer(given.text)
+    return answered_danger(turn, Input("postback", action="danger", params={"v": "no" if safe else "yes"}))
+
+
+def pin_before_danger_answer(turn: Turn, given: Input) -> str:
+    """A pin while we wait to hear about danger: keep it, and ask the danger question again."""
+    place = s.pin_place(turn, given)
+    if place is not None:
+        turn.remember(place=place)
+    return retry(turn, given, intro="")
+
+
+def danger_mid_conversation(turn: Turn, given: Input) -> str:
+    """Drop the ordinary questions: numbers first, hotline alerted, keep what was said."""
+    cls = s.classify(given.text)
+    d = turn.data
+    turn.remember(description=(d.get("description", "") + "\n" + given.text).strip())
+    topic = cls.topic if cls.topic != taxonomy.NONE else d.get("topic", "none")
+    s.remember_early_answers(turn, given.text, cls)
+    return s.start_emergency(turn, turn.data["description"], topic, None)
+
+
+# ---------------------------------------------------------------- topic, who, age
+
+def chose_topic(turn: Turn, given: Input) -> str:
+    """Take the citizen's choice of topic and carry on."""
+    topic = given.params.get("v", "none")
+    if topic not in taxonomy.topics() or topic == taxonomy.NONE:
+        topic = "hardship"  # "something else": the welfare department screens it
+    turn.remember(topic=topic)
+    age = taxonomy.topic(topic).age_group
+    if age:
+        turn.remember(age_group=age)
+    if topic in taxonomy.always_emergency():
+        return s.start_emergency(turn, turn.data.get("description", ""), topic, None)
+    return q.advance(turn)
+
+
+def chose_subject(turn: Turn, given: Input) -> str:
+    """Record who needs help (self, someone else, or not said)."""
+    value = given.params.get("v")
+    if value == "unknown":
+        return skip_field(turn, "subject")
+    turn.remember(subject="self" if value == "self" else "other")
+    return q.advance(turn)
+
+
+def typed_subject(turn: Turn, given: Input) -> str:
+    """Understand a typed answer to 'who needs help?', or keep it as detail and ask again."""
+    subject = replies.subject_from(given.text)
+    if subject is None:
+        return retry(turn, given)
+    return chose_subject(turn, Input("postback", params={"v": subject}))
+
+
+def _set_age(turn: Turn, group: str) -> None:
+    d = turn.data
+    turn.remember(age_group=group)
+    stronger = s.protective(d.get("topic", "none"), group, d.get("description", ""))
+    if stronger != d.get("topic"):
+        turn.remember(topic=stronger)
+
+
+def chose_age(turn: Turn, given: Input) -> str:
+    """Record the age group; the more protective topic wins for children and older persons."""
+    group = given.params.get("v")
+    if group == "unknown":
+        return skip_field(turn, "age")
+    if group not in ("child", "adult", "elderly"):
+        return retry(turn, given)
+    _set_age(turn, group)
+    return q.advance(turn)
+
+
+def age_group_of(text: str) -> str | None:
+    """'75', '5 ขวบ', 'เด็ก', 'ผู้สูงอายุ' as an age group, or None."""
+    text = taxonomy.arabic_digits(text).lower()
+    number = AGE_NUMBER.search(text)
+    if number and int(number.group(1)) <= 120:
+        age = int(number.group(1))
+        return "child" if age < 18 else "elderly" if age >= 60 else "adult"
+    if any(w in text for w in ("เด็ก", "child", "kid", "ลูก")):
+        return "child"
+    if any(w in text for w in ("สูงอายุ", "คนแก่", "ยาย", "ตา", "elder", "old")):
+        return "elderly"
+    if any(w in text for w in ("ผู้ใหญ่", "adult")):
+        return "adult"
+    return None
+
+
+def typed_age(turn: Turn, given: Input) -> str:
+    """Understand a typed age or age group."""
+    group = age_group_of(given.text)
+    if group is None:
+        return retry(turn, given)
+    return chose_age(turn, Input("postback", params={"v": group}))
+
+
+# ---------------------------------------------------------------- place
+
+def settle_place(turn: Turn, place: dict[str, Any], say: bool = True) -> None:
+    """Keep a settled place; in an emergency re-route the case and tell the hotline (with a map)."""
+    turn.remember(place=place, place_options=None)
+    if say:
+        turn.say(m.text(m.t("place_got", turn.lang, place=q.place_label(turn))))
+    if q.in_emergency(turn):
+        case = q.emergency_case(turn)
+        c.apply_place(case, place)
+        what = f"สถานที่: {place.get('label_th') or '-'}" + m.map_line(place.get("latitude"), place.get("longitude"))
+        c.add_details(turn.session, turn.settings, case, what, place=q.place_obj(place),
+                      public=f"สถานที่: {place.get('label_th') or '-'}")
+
+
+def received_location(turn: Turn, given: Input) -> str:
+    """A LINE location pin: the subdistrict whose centroid is nearest."""
+    place = s.pin_place(turn, given)
+    if place is None:
+        return retry(turn, given, intro="place_outside")
+    settle_place(turn, place)
+    return q.next_question(turn)
+
+
+def location_again(turn: Turn, given: Input) -> str:
+    """A pin while something else is asked: keep the place, then put the question again."""
+    place = s.pin_place(turn, given)
+    if place is not None:
+        settle_place(turn, place)
+    return retry(turn, given, intro="" if place else "place_outside")
+
+
+def emergency_place(text: str) -> Place | None:
+    """In an emergency: an unmistakable place, or the most precise one all readings agree on."""
+    explicit = extract_place(text)
+    found = locate_text(text)
+    if explicit.best is not None and not explicit.ambiguous:
+        best = explicit.best
+        # "แถวบางกะปิ กรุงเทพ": the province is explicit, the เขต is in the candidates.
+        finer = [p for p in found.candidates if p.province_code == best.province_code
+                 and p.level != "province"]
+        return finer[0] if best.level == "province" and finer else best
+    short = len(text.strip()) <= 40
+    if short and found.best is not None and not found.ambiguous and found.best.confidence >= 0.9:
+        return found.best
+    return None
+
+
+def typed_emergency_place(turn: Turn, given: Input) -> str:
+    """A typed place during an emergency: taken only when clear (no silent re-routing)."""
+    place = emergency_place(given.text)
+    if place is None:
+        return retry(turn, given, intro="")
+    settle_place(turn, q.place_dict(place, given.text))
+    return q.next_question(turn)
+
+
+def typed_place(turn: Turn, given: Input) -> str:
+    """A typed place: settle it, ask to choose when several fit, or ask again."""
+    result = locate_text(given.text)
+    if result.ambiguous and result.candidates:
+        return ask_choose_place(turn, list(result.candidates), given.text)
+    if result.best is None:
+        return retry(turn, given, intro="place_not_found")
+    settle_place(turn, q.place_dict(result.best, given.text))
+    return q.advance(turn)
+
+
+def ask_choose_place(turn: Turn, candidates: list[Place], text: str) -> str:
+    """Several places share the name: the citizen chooses (never a silent guess)."""
+    turn.remember(place_options=[q.place_dict(p, text) for p in candidates[:10]])
+    return q.choose_place(turn)
+
+
+def chose_place(turn: Turn, given: Input) -> str:
+    """Take the chosen candidate."""
+    options = turn.data.get("place_options") or []
+    try:
+        place = options[int(given.params.get("i", "-1"))]
+    except (ValueError, IndexError):
+        return retry(turn, given, intro="")
+    settle_place(turn, place)
+    return q.advance(turn)
+
+
+def rejected_places(turn: Turn, given: Input) -> str:
+    """None of the candidates: ask for more detail (district, province) or a pin."""
+    turn.remember(place_options=None)
+    return retry(turn, given, intro="place_not_found")
+
+
+def skipped_place(turn: Turn, given: Input) -> str:
+    """No place given: the case goes to the department's central intake."""
+    return skip_field(turn, "place")
+
+
+# ---------------------------------------------------------------- phone, consent, confirm
+
+def _settle_phone(turn: Turn, phone: str) -> None:
+    turn.remember(phone=phone)
+    if q.in_emergency(turn):
+        case = q.emergency_case(turn)
+        case.phone = phone
+        c.add_details(turn.session, turn.settings, case, f"เบอร์ติดต่อ: {format_phone(phone)}",
+                      public=m.t("staff_phone_received"))
+
+
+def typed_phone(turn: Turn, given: Input) -> str:
+    """A Thai or international number; ask again once on a slip."""
+    phone = normalize_phone(given.text) or find_phone(given.text)
+    if phone is None:
+        if any(w in given.text for w in ("ไม่สะดวก", "ไม่มี", "ไม่ให้", "no ")):
+            return declined_phone(turn, given)
+        return retry(turn, given, intro="phone_invalid")
+    _settle_phone(turn, phone)
+    return q.next_question(turn)
+
+
+def declined_phone(turn: Turn, given: Input) -> str:
+    """The citizen prefers not to give a number; staff will answer over LINE."""
+    turn.remember(phone=None)
+    return q.next_question(turn)
+
+
+def answered_consent(turn: Turn, given: Input) -> str:
+    """Record consent (answer, time, notice version); without it nothing is shared."""
+    agreed = given.params.get("v") == "yes"
+    turn.remember(consent=agreed, consent_at=turn.now.isoformat())
+    record_consent(turn, agreed)
+    if not agreed:
+        turn.say(m.text(m.t("consent_declined", turn.lang), m.main_menu(turn.lang)))
+        turn.forget()
+        return IDLE
+    return q.advance(turn)
+
+
+def typed_consent(turn: Turn, given: Input) -> str:
+    """Understand a typed yes / no to the consent question."""
+    if replies.says_no(given.text):
+        return answered_consent(turn, Input("postback", params={"v": "no"}))
+    if replies.says_yes(given.text):
+        return answered_consent(turn, Input("postback", params={"v": "yes"}))
+    return retry(turn, given)
+
+
+def unsure_of_consent(turn: Turn, given: Input) -> str:
+    """'ไม่แน่ใจ' to consent: explain what it means and ask once more (never read as a no)."""
+    return retry(turn, given, intro="consent_explain")
+
+
+def confirm_case(turn: Turn, given: Input) -> str:
+    """Create the case, route it, notify the centre and give the citizen its number."""
+    d, lang = turn.data, turn.lang
+    topic = s.protective(d.get("topic", "hardship"), d.get("age_group"), d.get("description", ""))
+    intake = c.Intake(kind=d.get("kind", "problem"), topic=topic,
+                      urgency=d.get("urgency", Urgency.NORMAL),
+                      description=d.get("description", "") + s.unknown_note(turn),
+                      reporter=turn.user_id, language=lang, subject=d.get("subject"),
+                      age_group=d.get("age_group"), place=d.get("place") or {},
+                      phone=d.get("phone"), consent=True,
+                      consent_at=datetime.fromisoformat(d["consent_at"]),
+                      notice_version=turn.settings.privacy_notice_version)
+    case = c.create_case(turn.session, turn.settings, intake, q.place_obj(d.get("place")), turn.now)
+    s.link_attachments(turn, case)
+    turn.say(case_confirmation_for(case, c.department_label(case, lang), lang))
+    turn.forget()
+    return IDLE
+
+
+def typed_confirm(turn: Turn, given: Input) -> str:
+    """Understand a typed confirm / change."""
+    if replies.wants_to_edit(given.text):
+        return q.choose_edit(turn)
+    if replies.wants_to_confirm(given.text):
+        return confirm_case(turn, given)
+    return retry(turn, given)
+
+
+def chose_edit(turn: Turn, given: Input) -> str:
+    """'Change' on the summary: which answer."""
+    return q.choose_edit(turn)
+
+
+def edit_field(turn: Turn, given: Input) -> str:
+    """Ask one answer again; the summary follows once everything is known."""
+    field = given.params.get("v")
+    if field == "topic":
+        return q.ask_topic(turn)
+    if field == "subject":
+        turn.data.pop("subject", None)
+        return q.ask_subject(turn)
+    if field == "phone":
+        return q.ask_phone(turn)
+    return q.ask_place(turn)
+
+
+# ---------------------------------------------------------------- corrections
+
+def correction_place(text: str) -> Place | None:
+    """A place written in a correction, when it is clear."""
+    return emergency_place(text)
+
+
+def corrected(turn: Turn, given: Input) -> str:
+    """'พิมพ์ผิด…', 'เปลี่ยนเป็น…', a new place while another field is asked: change it, say so."""
+    state, text = turn.conv.state, given.text
+    changed: list[str] = []
+    phone = find_phone(text)
+    if phone:
+        _settle_phone(turn, phone)
+        changed.append("phone")
+        turn.say(m.text(m.t("corrected", turn.lang, field=m.t("field_phone", turn.lang),
+                            value=format_phone(phone))))
+    place = correction_place(text)
+    if place is not None:
+        settle_place(turn, q.place_dict(place, text), say=False)
+        changed.append("place")
+        turn.say(m.text(m.t("corrected", turn.lang, field=m.t("field_place", turn.lang),
+                            value=q.place_label(turn))))
+    stated = AGE_STATED.search(taxonomy.arabic_digits(text))
+    if stated and "age_group" in turn.data and int(stated.group(1) or stated.group(2)) <= 120:
+        group = age_group_of(stated.group(0))
+        if group:
+            _set_age(turn, group)
+            changed.append("age")
+            turn.say(m.text(m.t("corrected", turn.lang, field=m.t("field_age", turn.lang),
+                                value=m.t(f"age_{group}", turn.lang))))
+    if not changed:
+        if q.in_emergency(turn):
+            return retry(turn, given, intro="")
+        turn.say(m.text(m.t("correction_which", turn.lang)))
+        return q.choose_edit(turn)
+    if FIELD_OF.get(state) in changed:
+        return q.next_question(turn)
+    return q.QUESTIONS[state](turn)
+
+
+def mentions_place(text: str) -> bool:
+    """True when a typed answer carries a clear place (a correction of the place)."""
+    return correction_place(text) is not None
+
+
+# ---------------------------------------------------------------- menu-like and closing
+
+def follow_mid_conversation(turn: Turn, given: Input) -> str:
+    """'ติดตามเรื่อง' in the middle of questions: the status, then the open question again."""
+    s.answer_follow_up(turn, given)
+    return q.QUESTIONS[turn.conv.state](turn)
+
+
+def accepted_offer(turn: Turn, given: Input) -> str:
+    """The citizen wants help after an answer: continue as a new problem."""
+    turn.remember(kind="problem")
+    topic = turn.data.get("topic", "none")
+    if topic in taxonomy.always_emergency():
+        return s.start_emergency(turn, turn.data.get("description", ""), topic, None)
+    age = taxonomy.topic(topic).age_group
+    if age:
+        turn.remember(age_group=age)
+    return q.advance(turn)
+
+
+def text_after_answer(turn: Turn, given: Input) -> str:
+    """After an answer: a follow-up question stays with the service; anything else is new."""
+    if not s.another_question(turn, given):
+        return s.idle_text(turn, given)
+    d, lang = turn.data, turn.lang
+    service = d.get("service")
+    turn.say(m.text(m.service_answer(service, lang) if service else m.inquiry_answer(d.get("topic", "none"), lang)))
+    return retry(turn, given, intro="")
+
+
+def declined_offer(turn: Turn, given: Input) -> str:
+    """No case wanted: close kindly."""
+    turn.say(m.text(m.t("thanks_reply", turn.lang), m.main_menu(turn.lang)))
+    turn.forget()
+    return IDLE
+
+
+def asked_problem(turn: Turn, given: Input) -> str:
+    """After 'get help', the text describes a problem; a chit-chat answer is asked again once."""
+    state = s.asked_problem(turn, given)
+    return state if state is not None else retry(turn, given)
+
+
+def cancel(turn: Turn, given: Input) -> str:
+    """Stop gently from any state; an emergency case stays with the hotline, which is told."""
+    if q.in_emergency(turn) and turn.conv.case_id:
+        case = q.emergency_case(turn)
+        c.add_details(turn.session, turn.settings, case, m.t("emergency_withdrawn_staff"))
+        case.record("citizen_stopped_questions", actor=f"line:{turn.user_id}")
+        turn.say(m.text(m.t("cancelled_case_kept", turn.lang, case_no=case.case_no), m.main_menu(turn.lang)))
+    else:
+        turn.say(m.text(m.t("cancelled", turn.lang), m.main_menu(turn.lang)))
+    turn.forget()
+    return IDLE
+
+
+def sticker_idle(turn: Turn, given: Input) -> str:
+    """A sticker with no question open: a friendly nudge and the menu."""
+    turn.say(m.text(m.t("sticker_reply", turn.lang), m.main_menu(turn.lang)))
+    return IDLE
+
+
+def media_idle(turn: Turn, given: Input) -> str:
+    """A photo with no question open: kept (with the open case, or the next one)."""
+    turn.say(m.text(m.t("attachment_received", turn.lang)))
+    return IDLE
+
+
+def stale_idle(turn: Turn, given: Input) -> str:
+    """A button from an old message with nothing under way: greet and show the menu."""
+    return s.answer_chitchat(turn, Input("text"))
+
+
+def danger_timeout(turn: Turn, given: Input) -> str:
+    """Nobody answered whether they are in danger: treat it as an emergency."""
+    d = turn.data
+    return s.start_emergency(turn, d.get("description", ""), d.get("topic", "none"), None)
+
+
+def idle_timeout(turn: Turn, given: Input) -> str:
+    """Forget an idle conversation's unsent answers, kindly telling the citizen."""
+    turn.say(m.text(m.t("expired", turn.lang), m.main_menu(turn.lang)))
+    turn.forget()
+    return IDLE
+
+
+def emergency_timeout(turn: Turn, given: Input) -> str:
+    """The emergency questions went unanswered: the case stays with the hotline as it is."""
+    case = q.emergency_case(turn)
+    case.record("citizen_stopped_questions", actor="timeout")
+    turn.say(m.text(m.t("expired", turn.lang), m.main_menu(turn.lang)))
+    turn.forget()
+    return IDLE
+

@@ -1,0 +1,92 @@
+"""Reading a citizen's input as one of the table's events (cancel, danger, a correction…)."""
+
+from __future__ import annotations
+
+import re
+
+from handlers import replies
+from handlers.conversation import answers as a
+from handlers.conversation.start import menu_choice
+from handlers.conversation.states import (
+    ASK_CONSENT,
+    ASK_PLACE,
+    CANCEL,
+    CHOOSE_PLACE,
+    CORRECTION,
+    DANGER,
+    EMERGENCY_PLACE,
+    FOLLOW,
+    STALE,
+    TEXT,
+    UNKNOWN,
+)
+from handlers.phone import find_phone
+from handlers.turn import Input
+from intents import classify
+from intents.classifier import analyse
+from intents.urgency import assess
+from models import Urgency
+
+# What a mid-conversation answer carries besides danger: places, numbers, apologies and
+# corrections. They are taken out before the classifier reads the rest: an address such as
+# "ซอยลาดพร้าว 101 แขวงคลองจั่น" must never read as an emergency.
+_PLACE_PARTS = re.compile(
+    r"(ซอย|ซ\.|ถนน|ถ\.|หมู่บ้าน|หมู่ที่|หมู่|ม\.|บ้านเลขที่|เลขที่|ตำบล|ต\.|แขวง|อำเภอ|อ\.|เขต|"
+    r"จังหวัด|จ\.|แถว|ใกล้|อยู่ที่)\s*\S*|กรุงเทพ\S*|กทม\.?|\+?\d[\d\s\-/().]*")
+_NOT_DANGER = re.compile(r"ขอโทษ\S*|ขออภัย|พิมพ์ผิด|แก้เป็น|เปลี่ยนเป็น|ไม่ใช่\S*|sorry|typo|i meant",
+                         re.IGNORECASE)
+_MIN_DANGER_CHARS = 8
+PLACE_STATES = (ASK_PLACE, CHOOSE_PLACE, EMERGENCY_PLACE)
+
+
+def danger_text(text: str) -> str:
+    """The part of an answer that could describe danger (places, numbers, apologies removed)."""
+    rest = _NOT_DANGER.sub(" ", _PLACE_PARTS.sub(" ", text))
+    return re.sub(r"\s+", " ", rest).strip()
+
+
+def reads_as_danger(text: str) -> bool:
+    """True when an answer in the middle of questions says someone is in danger now."""
+    rest = danger_text(text)
+    if len(rest) < _MIN_DANGER_CHARS or replies.is_unknown(rest) or replies.is_cancel(rest):
+        return False
+    # A danger cue as well as the model: a fragment such as "อยู่หน้าเซเว่น" is too short for
+    # the model alone, which learned whole messages.
+    signals = assess(analyse(rest).cues)
+    if not (signals.emergency or signals.uncertain):
+        return False
+    cls = classify(rest)
+    # As on first messages: a follow-up or a question that tells of danger now is danger.
+    return cls.urgency == Urgency.EMERGENCY or (
+        signals.emergency and cls.emergency_uncertain and cls.kind != "problem")
+
+
+def is_correction(state: str, text: str) -> bool:
+    """A correction word, or a clear place typed while another field is asked."""
+    if replies.is_correction(text):
+        # At the consent question a bare "ไม่ใช่" is an answer; a correction carries the field.
+        return state != ASK_CONSENT or find_phone(text) is not None or a.mentions_place(text)
+    return state not in PLACE_STATES and a.mentions_place(text)
+
+
+def read(state: str, row: dict[str, object], given: Input) -> str:
+    """The event an input is for a state whose table row is `row`."""
+    if given.kind == "postback":
+        if given.action == "cancel":
+            return CANCEL
+        key = given.key
+        return key if key in row else STALE
+    if given.kind != "text":
+        return given.kind
+    text = given.text
+    if replies.is_cancel(text):
+        return CANCEL
+    if DANGER in row and reads_as_danger(text):
+        return DANGER
+    if FOLLOW in row and menu_choice(text) == "follow":
+        return FOLLOW
+    if UNKNOWN in row and replies.is_unknown(text):
+        return UNKNOWN
+    if CORRECTION in row and is_correction(state, text):
+        return CORRECTION
+    return TEXT

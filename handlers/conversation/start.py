@@ -1,0 +1,425 @@
+"""First messages: understand a request and start the path its kind needs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import update
+
+import taxonomy
+from handlers import cases as c
+from handlers import messages as m
+from handlers import replies
+from handlers.conversation.questions import (
+    advance,
+    advance_emergency,
+    ask_danger,
+    ask_info,
+    ask_problem,
+    ask_topic,
+    offer_case,
+    place_dict,
+    place_label,
+    place_obj,
+)
+from handlers.conversation.states import ASK_PROBLEM, IDLE
+from handlers.discreet import safety_tip
+from handlers.phone import find_phone
+from handlers.turn import Input, Turn
+from intents import classify
+from models import Attachment, Case, Contact, Urgency
+from referral import extract_place, locate_pin
+
+CASE_NO = re.compile(r"OSS-\d{4}-\d{6}", re.IGNORECASE)
+# Below this topic confidence the citizen chooses among the likely topics. Out of fold over
+# the 5,442 training lines, problems read at 0.45-0.60 had the right topic 56 % of the time
+# (0.60-0.70: 66 %, 0.95 and above: 99 %); about 8 % of problems are asked.
+TOPIC_CONFIDENCE_TO_ASK = 0.6
+THANKS = re.compile(r"ขอบคุณ|ขอบใจ|thank|thx|ขอบคุน", re.IGNORECASE)
+MENU = {"help": ("ขอความช่วยเหลือ", "get help", "help"),
+        "follow": ("ติดตามเรื่อง", "track my case", "track", "ติดตาม"),
+        "info": ("สอบถามข้อมูล", "ask a question")}
+
+
+def menu_choice(text: str) -> str | None:
+    """Return which menu button a text is (the rich menu and quick replies send these)."""
+    cleaned = replies.clean(text)
+    for key, words in MENU.items():
+        if cleaned in words:
+            return key
+    return None
+
+
+def understand(text: str) -> Any:
+    """Classify a citizen's text; a case number says nothing about danger, so it is left out."""
+    return classify(CASE_NO.sub(" ", text))
+
+
+def record_contact(turn: Turn, cls: Any, case_id: int | None = None, keep_text: str = "") -> None:
+    """Count the contact as the hotline's daily report does (kind, topic, urgency)."""
+    turn.session.add(Contact(line_user_id=turn.user_id, kind=cls.kind, topic=cls.topic,
+                             urgency=cls.urgency, confidence=cls.confidence,
+                             language=cls.language, case_id=case_id, text=keep_text or None))
+
+
+def set_language(turn: Turn, language: str) -> None:
+    """Answer in English to English, in Thai otherwise."""
+    turn.conv.language = "en" if language == "en" else "th"
+
+
+def protective(topic: str, age_group: str | None, text: str) -> str:
+    """The more protective topic for the person's age group (taxonomy rules, cues from the text)."""
+    if not age_group:
+        return topic
+    from intents.classifier import analyse
+
+    cues = [name for name, cue in analyse(text).cues.items() if cue.active]
+    return taxonomy.protective_topic(topic, [age_group], cues)
+
+
+def remember_early_answers(turn: Turn, text: str, cls: Any) -> None:
+    """Keep what the first message already told us, so we do not ask it again."""
+    phone = find_phone(text)
+    if phone:
+        turn.remember(phone=phone)
+    place = extract_place(text)
+    if place.best is not None and not place.ambiguous:
+        turn.remember(place=place_dict(place.best, text))
+    subject = replies.subject_of_story(text) or cls.subject
+    if subject:
+        turn.remember(subject=subject)
+    age = taxonomy.topic(cls.topic).age_group or cls.age_group
+    if age:
+        turn.remember(age_group=age)
+
+
+def received_first_message(turn: Turn, given: Input) -> str:
+    """Understand a new request and start the path its kind needs."""
+    return route_first_message(turn, given, understand(given.text))
+
+
+def route_first_message(turn: Turn, given: Input, cls: Any) -> str:
+    """Start the path a classified request needs: danger first, then its kind."""
+    set_language(turn, cls.language)
+    if cls.language in MIGRANT_LANGUAGES:
+        return start_migrant(turn, given, cls)
+    if cls.kind == "problem" and cls.urgency != Urgency.EMERGENCY and replies.is_service_complaint(given.text):
+        cls = replace(cls, kind="complaint")  # about the service: never to the centre complained about
+    if cls.language not in ("th", "en"):
+        turn.say(m.text(m.t("other_language", "th") + "\n\n" + m.t("other_language", "en")))
+    record_contact(turn, cls, keep_text=given.text if cls.kind == "suggestion" else "")
+    if danger_now(cls, given.text):
+        earlier = earlier_case(turn, given.text)
+        if earlier is not None:
+            return raise_earlier_case(turn, earlier, given.text, cls)
+        return start_emergency(turn, given.text, cls.topic, cls)
+    if cls.emergency_uncertain:
+        # Danger cues in a message read as a prank, a question or chit-chat: ask once anyway.
+        return start_problem(turn, given, cls)
+    return KIND_PATHS.get(cls.kind, answer_chitchat)(turn, given, cls)
+
+
+def danger_now(cls: Any, text: str) -> bool:
+    """An emergency: the classifier says so, or a follow-up / question / chat whose danger rules
+    fire with nothing vetoing them (the kind model reads the asking, not the danger)."""
+    if cls.urgency == Urgency.EMERGENCY or cls.topic in taxonomy.always_emergency():
+        return True
+    if cls.emergency_uncertain and cls.kind != "problem":
+        from intents.classifier import analyse
+        from intents.urgency import assess
+
+        return assess(analyse(CASE_NO.sub(" ", text)).cues).emergency
+    return False
+
+
+def earlier_case(turn: Turn, text: str) -> Case | None:
+    """The open case a message about an earlier report means (by number, else the latest)."""
+    found = CASE_NO.search(text)
+    if not found and not replies.refers_to_earlier_report(text):
+        return None
+    mine = [k for k in c.cases_of(turn.session, turn.user_id, limit=20) if k.is_open]
+    if found:
+        mine = [k for k in mine if k.case_no == found.group(0).upper()]
+    return mine[0] if mine else None
+
+
+def _case_place(case: Case) -> dict[str, Any] | None:
+    if not case.province_code:
+        return None
+    return {"subdistrict_code": case.subdistrict_code, "district_code": case.district_code,
+            "province_code": case.province_code,
+            "level": "subdistrict" if case.subdistrict_code else "district" if case.district_code else "province",
+            "label_th": case.place_text or "", "label_en": "", "latitude": case.latitude,
+            "longitude": case.longitude, "text": ""}
+
+
+def raise_earlier_case(turn: Turn, case: Case, text: str, cls: Any) -> str:
+    """New danger in an open case: numbers first, the case raised to emergency, the hotline alerted."""
+    from referral.routing import ack_deadline
+
+    lang = turn.lang
+    turn.say(*m.emergency_messages(lang, case.topic))
+    before = case.urgency
+    case.description = (case.description + "\n" + text).strip()
+    case.urgency, case.ack_due_at, case.updated_at = Urgency.EMERGENCY, ack_deadline(Urgency.EMERGENCY, turn.now), turn.now
+    case.record("urgency_raised", actor=f"line:{turn.user_id}", reason="new_danger", before=before)
+    c.notify_new_case(turn.session, turn.settings, case)
+    link_attachments(turn, case)
+    turn.conv.case_id = case.id
+    turn.remember(description=case.description, kind="problem", topic=case.topic)
+    place = _case_place(case)
+    if place is not None:
+        turn.remember(place=place)
+    if case.phone:
+        turn.remember(phone=case.phone)
+    remember_early_answers(turn, text, cls)
+    turn.say(m.text(m.t("emergency_alerted", lang, case_no=case.case_no)))
+    return advance_emergency(turn)
+
+
+MIGRANT_LANGUAGES = ("my", "lo", "km")  # Burmese, Lao, Khmer
+
+
+def _interpreter_note(language: str) -> str:
+    return m.t("staff_interpreter", language=m.t(f"language_{language}"))
+
+
+def start_migrant(turn: Turn, given: Input, cls: Any) -> str:
+    """Burmese, Lao or Khmer: danger → an emergency for the hotline and ATP; else a callback."""
+    record_contact(turn, cls)
+    text, language = given.text, cls.language
+    if replies.migrant_danger(text) or danger_now(cls, text):
+        note = m.text("\n".join(m.t("migrant_help_coming", lang) for lang in (language, "th", "en")))
+        return start_emergency(turn, f"{text}\n({_interpreter_note(language)})", "trafficking", cls, note=note)
+    earlier = [k for k in c.cases_of(turn.session, turn.user_id, limit=5)
+               if k.is_open and k.language == language]
+    if earlier:
+        case = earlier[0]
+        case.description = (case.description + "\n" + text).strip()
+        c.add_details(turn.session, turn.settings, case, f"ข้อความเพิ่ม: {text[:1000]}",
+                      public=m.t("staff_more_words"))
+    else:
+        intake = c.Intake(kind="problem", topic=taxonomy.NONE, urgency=Urgency.HIGH,
+                          description=f"{text}\n({_interpreter_note(language)})",
+                          reporter=turn.user_id, language=language)
+        case = c.create_case(turn.session, turn.settings, intake, None, turn.now)
+        link_attachments(turn, case)
+    turn.say(m.text("\n\n".join(m.t("migrant_callback", lang, case_no=case.case_no)
+                                 for lang in (language, "th", "en")), m.main_menu("th")[3:]))
+    turn.forget()
+    return IDLE
+
+
+def start_problem(turn: Turn, given: Input, cls: Any) -> str:
+    """A new problem: ask about danger if unsure, the topic if unclear, then the details."""
+    turn.remember(kind="problem", topic=cls.topic, urgency=cls.urgency, description=given.text,
+                  alternatives=[a for a, _ in cls.alternatives])
+    remember_early_answers(turn, given.text, cls)
+    if cls.topic in taxonomy.always_emergency():
+        return start_emergency(turn, given.text, cls.topic, None)
+    if cls.emergency_uncertain:
+        return ask_danger(turn)
+    if cls.topic == taxonomy.NONE or cls.confidence < TOPIC_CONFIDENCE_TO_ASK:
+        return ask_topic(turn)
+    return advance(turn)
+
+
+def link_attachments(turn: Turn, case: Case) -> int:
+    """Photos, voice notes and files sent before or during the conversation join its case,
+    and the staff are told they exist (the API lists them)."""
+    linked = turn.session.execute(update(Attachment).where(
+        Attachment.line_user_id == turn.user_id, Attachment.case_id.is_(None))
+        .values(case_id=case.id).execution_options(synchronize_session=False)).rowcount or 0
+    if linked:
+        case.record("attachments_linked", count=linked)
+        what = m.t("staff_attachments", count=linked)
+        c.add_details(turn.session, turn.settings, case, what, public=what)
+    return linked
+
+
+def unknown_note(turn: Turn) -> str:
+    """The line staff read for the answers the citizen did not know or would not give."""
+    fields = turn.data.get("unknown") or []
+    if not fields:
+        return ""
+    return "\n" + m.t("staff_unknown_fields", fields=", ".join(m.t(f"field_{f}") for f in fields))
+
+
+def start_emergency(turn: Turn, text: str, topic: str, cls: Any,
+                    note: dict[str, Any] | None = None) -> str:
+    """Numbers first, the hotline alerted at once, the case created now and completed later."""
+    lang = turn.lang
+    turn.say(*m.emergency_messages(lang, topic))
+    if note is not None:
+        turn.say(note)
+    if cls is not None:
+        turn.remember(description=text)
+        remember_early_answers(turn, text, cls)
+    d = turn.data
+    topic = topic if topic != taxonomy.NONE else "hardship"
+    topic = protective(topic, d.get("age_group"), d.get("description", text))
+    intake = c.Intake(kind="problem", topic=topic, urgency=Urgency.EMERGENCY,
+                      description=d.get("description", text) + unknown_note(turn),
+                      reporter=turn.user_id, language=lang, subject=d.get("subject"),
+                      age_group=d.get("age_group"), place=d.get("place") or {},
+                      phone=d.get("phone"))
+    case = c.create_case(turn.session, turn.settings, intake, place_obj(d.get("place")), turn.now)
+    link_attachments(turn, case)
+    turn.conv.case_id = case.id
+    turn.say(m.text(m.t("emergency_alerted", lang, case_no=case.case_no)), *safety_tip(intake.topic, lang))
+    return advance_emergency(turn)
+
+
+def start_inquiry(turn: Turn, given: Input, cls: Any) -> str:
+    """Answer a general question (by service when it names one), then offer to open a case."""
+    lang = turn.lang
+    service = m.service_for(given.text)
+    topic = m.service_topic(service) if service else cls.topic
+    turn.remember(kind="inquiry", topic=topic, service=service, description=given.text,
+                  urgency=Urgency.NORMAL)
+    turn.say(m.text(m.service_answer(service, lang) if service else m.inquiry_answer(topic, lang)))
+    if topic == taxonomy.NONE:
+        turn.say(m.text(m.t("thanks_reply", lang), m.main_menu(lang)))
+        turn.forget()
+        return IDLE
+    return offer_case(turn)
+
+
+def another_question(turn: Turn, given: Input) -> bool:
+    """True when a text after an answer asks about the same service or topic (not a new request)."""
+    cls = understand(given.text)
+    if danger_now(cls, given.text) or cls.emergency_uncertain or cls.kind in ("problem", "complaint"):
+        return False
+    service = m.service_for(given.text)
+    if service and service != turn.data.get("service"):
+        return False  # another service: a new question, answered on its own
+    return cls.kind in ("inquiry", "chitchat", "follow_up") and (
+        cls.topic in (taxonomy.NONE, turn.data.get("topic")) or service is not None)
+
+
+def start_complaint(turn: Turn, given: Input, cls: Any) -> str:
+    """A complaint becomes a case for the provincial office: ask the place, phone and consent."""
+    turn.say(m.text(m.t("complaint_intro", turn.lang)))
+    turn.remember(kind="complaint", topic=cls.topic if cls.topic != taxonomy.NONE else "hardship",
+                  urgency=Urgency.NORMAL, description=given.text)
+    remember_early_answers(turn, given.text, cls)
+    return advance(turn)
+
+
+def answer_follow_up(turn: Turn, given: Input, cls: Any = None) -> str:
+    """Tell the citizen where their case stands (by number, or their latest)."""
+    lang = turn.lang
+    found = CASE_NO.search(given.text or "")
+    mine = c.cases_of(turn.session, turn.user_id, limit=20)
+    if found:
+        wanted = found.group(0).upper()
+        chosen = [k for k in mine if k.case_no == wanted]
+        if not chosen:
+            turn.say(m.text(m.t("follow_up_not_found", lang, case_no=wanted), m.main_menu(lang)))
+            return IDLE
+    else:
+        chosen = [k for k in mine if k.is_open][:3] or mine[:1]
+    if not chosen:
+        turn.say(m.text(m.t("follow_up_none", lang), m.main_menu(lang)))
+        return IDLE
+    turn.say(*[m.text(_status_text(k, lang)) for k in chosen[:3]])
+    turn.say(m.text(m.t("anything_else", lang), m.main_menu(lang)))
+    return IDLE
+
+
+def _status_text(case: Case, lang: str) -> str:
+    center = case.center.name_th if case.center else m.t("unknown", lang)
+    updated = c.thai_date(case.updated_at) if lang == "th" else \
+        case.updated_at.astimezone(c.BANGKOK).strftime("%d/%m/%Y %H:%M")
+    return m.t("follow_up_status", lang, case_no=case.case_no, topic=m.topic_label(case.topic, lang),
+               status=m.t(f"status_{case.status}", lang), center=center, updated=updated)
+
+
+def answer_suggestion(turn: Turn, given: Input, cls: Any) -> str:
+    """Thank the citizen; the suggestion is recorded with its text."""
+    turn.say(m.text(m.t("suggestion_thanks", turn.lang), m.main_menu(turn.lang)))
+    return IDLE
+
+
+def answer_prank(turn: Turn, given: Input, cls: Any) -> str:
+    """A short, polite pointer to what this channel is for."""
+    turn.say(m.text(m.t("prank_reply", turn.lang), m.main_menu(turn.lang)))
+    return IDLE
+
+
+def answer_chitchat(turn: Turn, given: Input, cls: Any = None) -> str:
+    """Greet back, and show what the service can do."""
+    key = "thanks_reply" if THANKS.search(given.text or "") else "chitchat_reply"
+    turn.say(m.text(m.t(key, turn.lang), m.main_menu(turn.lang)))
+    return IDLE
+
+
+KIND_PATHS: dict[str, Callable[[Turn, Input, Any], str]] = {
+    "problem": start_problem, "inquiry": start_inquiry, "complaint": start_complaint,
+    "follow_up": answer_follow_up, "suggestion": answer_suggestion, "prank": answer_prank,
+    "chitchat": answer_chitchat,
+}
+
+
+def idle_text(turn: Turn, given: Input) -> str:
+    """A message with no conversation under way: menu words, a case number, or a new request."""
+    choice = menu_choice(given.text)
+    if choice == "help":
+        return ask_problem(turn)
+    if choice == "info":
+        return ask_info(turn)
+    if choice == "follow":
+        return answer_follow_up(turn, given)
+    if CASE_NO.search(given.text):
+        cls = understand(given.text)
+        if cls.urgency != Urgency.EMERGENCY and not cls.emergency_uncertain:
+            return answer_follow_up(turn, given)
+        return route_first_message(turn, given, cls)
+    return received_first_message(turn, given)
+
+
+def asked_info(turn: Turn, given: Input) -> str:
+    """After 'ask a question', the text is an inquiry even if it reads like a problem."""
+    cls = classify(given.text)
+    if cls.urgency == Urgency.EMERGENCY:
+        return received_first_message(turn, given)
+    record_contact(turn, cls)
+    return start_inquiry(turn, given, cls)
+
+
+def asked_problem(turn: Turn, given: Input) -> str | None:
+    """After 'get help', the text describes a problem; None when it says nothing usable."""
+    cls = classify(given.text)
+    set_language(turn, cls.language)
+    if cls.urgency == Urgency.EMERGENCY:
+        record_contact(turn, cls)
+        return start_emergency(turn, given.text, cls.topic, cls)
+    if cls.kind in ("problem", "complaint", "inquiry") or len(given.text) > 12:
+        record_contact(turn, cls)
+        return start_problem(turn, given, cls)
+    return None
+
+
+def pin_place(turn: Turn, given: Input) -> dict[str, Any] | None:
+    """The place of a LINE location pin (nearest subdistrict centroid), None outside Thailand."""
+    loc = given.location
+    result = locate_pin(loc["latitude"], loc["longitude"], address=loc.get("address"))
+    if result.outside_thailand or result.best is None:
+        return None
+    place = place_dict(result.best, loc.get("address") or "")
+    place.update(latitude=loc["latitude"], longitude=loc["longitude"])
+    return place
+
+
+def location_first(turn: Turn, given: Input) -> str:
+    """A pin before any words: keep the place and ask what is happening."""
+    place = pin_place(turn, given)
+    if place is None:
+        turn.say(m.text(m.t("place_outside", turn.lang)))
+        return IDLE
+    turn.remember(place=place)
+    turn.say(m.text(m.t("location_first", turn.lang, place=place_label(turn)), [m.cancel_button(turn.lang)]))
+    return ASK_PROBLEM

@@ -1,0 +1,121 @@
+"""Danger in follow-ups, inquiries and complaints; lost older persons; staff complaints;
+migrant workers' languages. None of these sentences is a training line (test_intents_data)."""
+
+from __future__ import annotations
+
+import pytest
+
+from intents import classify
+
+FOLLOW_UPS_WITH_DANGER = [
+    "สวัสดีค่ะ เรื่องที่แจ้งไปวันอังคาร ตอนนี้แม่โดนพ่อเลี้ยงเอาเข็มขัดฟาดอยู่ในครัว",
+    "ตามเรื่องที่แจ้งไว้เมื่อวานซืนครับ วันนี้เข้าไปดูตาอีกทีเจอนอนอยู่กับพื้น ลุกไม่ขึ้นแล้ว",
+    "เรื่องที่แจ้งไว้เมื่อวาน วันนี้พ่อเขาตีน้องอีกแล้ว",
+    "about the case I reported yesterday: today I found her on the floor and she cannot get up",
+    "Following up on my report from last night - he came back an hour ago and is hitting her again",
+]
+
+FOLLOW_UPS_WITHOUT_DANGER = [
+    "ตามเรื่องเดิมนะคะ เมื่อวานแจ้งเรื่องน้องโดนตี วันนี้น้องไปโรงเรียนได้แล้ว ครูดูแลอยู่ ขอบคุณค่ะ",
+    "ติดตามเรื่องที่แจ้งไปเมื่อสองอาทิตย์ก่อนค่ะ ยังไม่มีใครโทรกลับมาเลย",
+    "following up: the grandma I reported last Tuesday has moved in with her daughter, is the case closed?",
+]
+
+
+@pytest.mark.parametrize("text", FOLLOW_UPS_WITH_DANGER)
+def test_a_follow_up_with_new_danger_is_an_emergency_and_stays_a_follow_up(text: str) -> None:
+    result = classify(text)
+    assert (result.kind, result.urgency) == ("follow_up", "emergency")
+
+
+@pytest.mark.parametrize("text", FOLLOW_UPS_WITHOUT_DANGER)
+def test_a_follow_up_about_past_danger_is_not_an_emergency(text: str) -> None:
+    result = classify(text)
+    assert (result.kind, result.urgency) == ("follow_up", "normal")
+
+
+def test_a_complaint_describing_danger_now_is_an_emergency_complaint() -> None:
+    result = classify("เจ้าหน้าที่ไม่มาตามนัด แจ้งไปแล้วว่าพ่อติดเตียงอยู่คนเดียว ตอนนี้พ่อหายใจหอบ ไม่มีใครอยู่ด้วย")
+    assert (result.kind, result.urgency) == ("complaint", "emergency")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "มีคุณยายใส่ชุดนอนเดินอยู่ริมถนนสายเอเชียตอนตีสาม ไม่รู้ว่าบ้านอยู่ไหน",
+        "พ่อเป็นอัลไซเมอร์ เดินหายออกไปตั้งแต่หกโมงเย็น ตอนนี้สี่ทุ่มแล้วยังไม่กลับ",
+        "a confused old man is wandering on the highway tonight and can't say where he lives",
+    ],
+)
+def test_a_lost_older_person_at_night_or_on_a_road_is_an_emergency(text: str) -> None:
+    result = classify(text)
+    assert (result.kind, result.topic, result.urgency) == ("problem", "elderly_care", "emergency")
+
+
+def test_a_question_about_dementia_care_is_not_an_emergency() -> None:
+    result = classify("ถามหน่อยค่ะ ยายเป็นอัลไซเมอร์ ชอบเดินออกนอกบ้าน มีศูนย์ดูแลกลางวันไหม")
+    assert (result.kind, result.urgency) == ("inquiry", "normal")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "เจ้าหน้าที่ศูนย์พูดจาไม่สุภาพ ตะคอกใส่ แล้วก็ไม่ยอมรับเรื่องครับ",
+        "พนักงานที่ศูนย์ไม่ยอมรับเรื่อง แล้วยังพูดจาถากถาง ขอร้องเรียนครับ",
+        "the officer at the centre was rude and would not take my report",
+    ],
+)
+def test_a_complaint_about_a_centre_or_its_staff_is_a_complaint(text: str) -> None:
+    result = classify(text)
+    assert result.kind == "complaint"
+    assert result.topic != "none" and result.urgency == "normal"
+
+
+@pytest.mark.parametrize("text", ["ต้องใช้รูปถ่ายด้วยไหมครับ", "ต้องถ่ายสำเนาบัตรกี่ชุดคะ",
+                                  "ยื่นที่อำเภอหรือที่ศูนย์คะ"])
+def test_a_short_question_about_documents_is_an_inquiry(text: str) -> None:
+    assert classify(text).kind == "inquiry"
+
+
+MIGRANT_DANGER = [
+    # (text, language, topic)
+    ("ကျွန်တော့်ကို အလုပ်ရှင်က စက်ရုံထဲမှာ သော့ခတ်ထားတယ်", "my", "trafficking"),
+    ("သူဌေးက လစာမပေးဘူး ကူညီပါ", "my", "trafficking"),
+    ("ယောက်ျားက ကျွန်မကို ရိုက်နှက်နေတယ် ကယ်ပါ", "my", "domestic_violence"),
+    ("ເຖົ້າແກ່ບໍ່ຈ່າຍເງິນເດືອນ ບໍ່ໃຫ້ອອກໄປໃສ", "lo", "trafficking"),
+    ("ນາຍຈ້າງຍຶດໜັງສືຜ່ານແດນຂອງຂ້ອຍ", "lo", "trafficking"),
+    ("ថៅកែដកហូតលិខិតឆ្លងដែនខ្ញុំ", "km", "trafficking"),
+    ("គេវាយខ្ញុំនៅកន្លែងធ្វើការ ជួយផង", "km", "trafficking"),
+]
+
+
+@pytest.mark.parametrize(("text", "language", "topic"), MIGRANT_DANGER)
+def test_danger_in_a_migrant_language_is_an_emergency(text: str, language: str, topic: str) -> None:
+    result = classify(text)
+    assert result.language == language
+    assert (result.kind, result.topic, result.urgency) == ("problem", topic, "emergency")
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("မင်္ဂလာပါ ဘယ်မှာ လျှောက်ရမလဲ", "my"),
+    ("ຂ້ອຍຢາກຖາມເລື່ອງເງິນຊ່ວຍເຫຼືອເດັກນ້ອຍ", "lo"),
+    ("ខ្ញុំចង់សួរអំពីប័ណ្ណជនពិការ", "km"),
+])
+def test_other_messages_in_a_migrant_language_are_inquiries_asked_about_danger(
+        text: str, language: str) -> None:
+    result = classify(text)
+    assert (result.language, result.kind, result.topic, result.urgency) == (
+        language, "inquiry", "none", "normal")
+    assert result.emergency_uncertain
+
+
+def test_a_photo_word_in_burmese_is_not_a_beating() -> None:
+    # ရိုက် is "to hit" but also "to take" a photo (ဓာတ်ပုံရိုက်); only danger forms count.
+    result = classify("ဓာတ်ပုံရိုက်ပြီး ပို့ရမလား")
+    assert result.urgency == "normal"
+
+
+def test_thai_written_by_a_migrant_worker_is_a_trafficking_emergency() -> None:
+    result = classify("ผมคนพม่า นายจ้างเอาพาสปอตผมไป ไม่จ่ายตังค์มาสี่เดือนแล้ว ออกไปไหนไม่ได้เลย")
+    assert (result.language, result.kind, result.topic, result.urgency) == (
+        "th", "problem", "trafficking", "emergency")
