@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import select
 
+import taxonomy
 from handlers import cases as c
 from handlers import messages as m
 from intents import classify
@@ -22,9 +23,7 @@ from referral.routing import department_name
 from runtime import Runtime
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
-TOPICS = ("child_protection", "child_support", "elderly_care", "elderly_benefits", "disability",
-          "domestic_violence", "women_family", "homeless", "hardship", "trafficking",
-          "suicide_risk")
+TOPICS = taxonomy.topic_names(include_none=False)
 CHANNELS = ("ess", "tpmap", "walk_in")
 # Even a rounded point can lead an abuser to a village: these topics never show one.
 NO_PUBLIC_POINT = ("domestic_violence", "trafficking", "suicide_risk", "child_protection")

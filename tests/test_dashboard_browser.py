@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import requests
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
@@ -65,10 +65,10 @@ def test_centre_staff_work_a_case_in_the_browser(browser, server, citizen, runti
     browser.find_element(By.LINK_TEXT, case.case_no).click()
     browser.find_element(By.ID, "details")
     assert "081-234-5678" in browser.find_element(By.ID, "details").text
-    before = browser.find_element(By.ID, "status")
     browser.find_element(By.ID, "act-ack").click()
-    WebDriverWait(browser, 10).until(staleness_of(before))  # the page after the form's redirect
-    assert "เจ้าหน้าที่รับเรื่องแล้ว" in browser.find_element(By.ID, "status").text
+    # The page after the form's redirect (a node of the old page may vanish while we read it).
+    WebDriverWait(browser, 10, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: "เจ้าหน้าที่รับเรื่องแล้ว" in d.find_element(By.ID, "status").text)
     assert "รับเรื่อง · staff:maehia" in browser.find_element(By.ID, "timeline").text
     browser.save_screenshot(str(ARTIFACTS / "dashboard-case-phone.png"))
     worker.run_until_idle()

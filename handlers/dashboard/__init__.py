@@ -25,6 +25,7 @@ from markupsafe import Markup
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+import taxonomy
 from handlers import cases as c
 from handlers import messages as m
 from handlers import report as rp
@@ -38,9 +39,7 @@ bp = Blueprint("dashboard", __name__, url_prefix="/staff", template_folder="temp
 URGENCIES = ("emergency", "high", "normal")
 DEPARTMENTS = ("DCY", "DOP", "DEP", "DWF", "DSDW", "ATP", "HOTLINE")
 PAGE = 100
-TOPICS = ("child_protection", "child_support", "elderly_care", "elderly_benefits", "disability",
-          "domestic_violence", "women_family", "homeless", "hardship", "trafficking",
-          "suicide_risk", "none")
+TOPICS = taxonomy.topic_names(include_none=True)
 EVENT_LABELS = {
     "created": "รับเรื่องเข้าระบบ", "routed": "ส่งถึงหน่วยงาน", "centre_notified": "แจ้งศูนย์",
     "hotline_alerted": "แจ้งสายด่วน 1300", "hotline_alert_failed": "แจ้งสายด่วนไม่สำเร็จ",
