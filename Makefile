@@ -31,6 +31,7 @@ bench: install
 	$(PY) bench/bench_intents.py
 	$(PY) bench/bench_referral.py
 	$(PY) bench/bench_webhook.py
+	$(PY) bench/bench_staff.py
 	$(PY) bench/bench_surge.py
 
 lint: install
