@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
@@ -23,6 +24,12 @@ from simulator.platform import FakeLinePlatform
 
 # The app's modules are imported inside fixtures so that the pure packages' tests
 # (intents, referral, simulator) run on their own.
+
+# CI explores the same fuzz examples every run (a red CI then means a code change did it);
+# locally hypothesis keeps looking for new ones.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 SECRET = "test-channel-secret"
 TOKEN = "test-access-token"
