@@ -418,7 +418,7 @@ class _Decision(NamedTuple):
 
 def _migrant(info: Analysis, language: str, preds: Predictions, decided: _Decision) -> _Decision:
     """Apply the rules for Burmese, Lao and Khmer: danger cues decide (urgency.yaml migrant_*)."""
-    migrant = _migrant_topic(info.cues)
+    migrant = _migrant_topic(info.cues, language)
     if migrant:
         # Danger in a migrant worker's script: an emergency, whatever the models guessed.
         confidence = decided.confidence if decided.topic == migrant else 0.0
@@ -440,10 +440,12 @@ _MIGRANT_WORK_CUES = ("mig_unpaid", "mig_document")
 _RULE_CONFIDENCE = 0.9  # topic confidence of a rule-made topic (no question about the topic)
 
 
-def _migrant_topic(cues: dict[str, Cue]) -> str | None:
+def _migrant_topic(cues: dict[str, Cue], language: str) -> str | None:
     """Topic of danger written in Burmese, Lao or Khmer (urgency.yaml migrant_*), else None."""
     table = rules()
-    if not fired(table.migrant, cues):
+    # A Thai cry for help inside a message in a migrant script counts as that script's own.
+    in_script = language in _MIGRANT_LANGUAGES and fired(table.migrant_script, cues)
+    if not (fired(table.migrant, cues) or in_script):
         return None
     if fired(table.migrant_spouse, cues) and not any(c in cues for c in _MIGRANT_WORK_CUES):
         return "domestic_violence"
@@ -462,7 +464,8 @@ def _contact_urgency(p_emergency: float, signals: UrgencyCues,
     "About the case I reported yesterday: today I found her on the floor" is new danger.
     Such messages often recount the earlier event, so the learned model must agree more
     than for a problem (urgency.yaml contact_*)."""
-    if signals.emergency and (signals.firm or p_emergency >= table.contact_veto_probability):
+    if signals.emergency and (signals.firm or signals.sure
+                              or p_emergency >= table.contact_veto_probability):
         return "emergency", False
     if not signals.safe and p_emergency >= table.contact_emergency_probability:
         return "emergency", False
