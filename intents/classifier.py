@@ -254,6 +254,13 @@ def _kind(preds: Predictions, info: Analysis, signals: UrgencyCues) -> tuple[str
     """Pick the kind; a message that reads as an emergency is treated as a problem."""
     ranked = preds.kind
     kind, conf = ranked[0]
+    earlier = "earlier_report" in info.cues and kind in {"problem", "inquiry"}
+    if earlier and not _self_harm_emergency(kind, preds, info, signals):
+        # It refers to an earlier report of the writer's own: a follow-up, whatever it adds.
+        return "follow_up", dict(ranked).get("follow_up", 0.0)
+    if kind == "follow_up" and "earlier_report" in info.cues and not _self_harm_emergency(
+            kind, preds, info, signals):
+        return kind, conf
     if kind == "problem" or not _reads_as_emergency(kind, preds, signals):
         return kind, conf
     self_harm = info.cues.get("self_harm")
@@ -265,6 +272,13 @@ def _kind(preds: Predictions, info: Analysis, signals: UrgencyCues) -> tuple[str
     # No exception for pranks: swearing ("ชีวิตแม่งไร้ค่า") is no joke, and a message that
     # says it is one ("555 ล้อเล่น") never reads as an emergency (urgency.yaml joke_veto).
     return "problem", dict(ranked).get("problem", 0.0)
+
+
+def _self_harm_emergency(kind: str, preds: Predictions, info: Analysis,
+                         signals: UrgencyCues) -> bool:
+    """Tell whether a message with an active self-harm cue reads as an emergency."""
+    self_harm = info.cues.get("self_harm")
+    return bool(self_harm and self_harm.active) and _reads_as_emergency(kind, preds, signals)
 
 
 def _reads_as_emergency(kind: str, preds: Predictions, signals: UrgencyCues) -> bool:
