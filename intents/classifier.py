@@ -254,6 +254,13 @@ def _kind(preds: Predictions, info: Analysis, signals: UrgencyCues) -> tuple[str
     """Pick the kind; a message that reads as an emergency is treated as a problem."""
     ranked = preds.kind
     kind, conf = ranked[0]
+    earlier = "earlier_report" in info.cues and kind in {"problem", "inquiry"}
+    if earlier and not _self_harm_emergency(kind, preds, info, signals):
+        # It refers to an earlier report of the writer's own: a follow-up, whatever it adds.
+        return "follow_up", dict(ranked).get("follow_up", 0.0)
+    if kind == "follow_up" and "earlier_report" in info.cues and not _self_harm_emergency(
+            kind, preds, info, signals):
+        return kind, conf
     if kind == "problem" or not _reads_as_emergency(kind, preds, signals):
         return kind, conf
     self_harm = info.cues.get("self_harm")
@@ -265,6 +272,13 @@ def _kind(preds: Predictions, info: Analysis, signals: UrgencyCues) -> tuple[str
     # No exception for pranks: swearing ("ชีวิตแม่งไร้ค่า") is no joke, and a message that
     # says it is one ("555 ล้อเล่น") never reads as an emergency (urgency.yaml joke_veto).
     return "problem", dict(ranked).get("problem", 0.0)
+
+
+def _self_harm_emergency(kind: str, preds: Predictions, info: Analysis,
+                         signals: UrgencyCues) -> bool:
+    """Tell whether a message with an active self-harm cue reads as an emergency."""
+    self_harm = info.cues.get("self_harm")
+    return bool(self_harm and self_harm.active) and _reads_as_emergency(kind, preds, signals)
 
 
 def _reads_as_emergency(kind: str, preds: Predictions, signals: UrgencyCues) -> bool:
@@ -418,7 +432,7 @@ class _Decision(NamedTuple):
 
 def _migrant(info: Analysis, language: str, preds: Predictions, decided: _Decision) -> _Decision:
     """Apply the rules for Burmese, Lao and Khmer: danger cues decide (urgency.yaml migrant_*)."""
-    migrant = _migrant_topic(info.cues)
+    migrant = _migrant_topic(info.cues, language)
     if migrant:
         # Danger in a migrant worker's script: an emergency, whatever the models guessed.
         confidence = decided.confidence if decided.topic == migrant else 0.0
@@ -440,10 +454,12 @@ _MIGRANT_WORK_CUES = ("mig_unpaid", "mig_document")
 _RULE_CONFIDENCE = 0.9  # topic confidence of a rule-made topic (no question about the topic)
 
 
-def _migrant_topic(cues: dict[str, Cue]) -> str | None:
+def _migrant_topic(cues: dict[str, Cue], language: str) -> str | None:
     """Topic of danger written in Burmese, Lao or Khmer (urgency.yaml migrant_*), else None."""
     table = rules()
-    if not fired(table.migrant, cues):
+    # A Thai cry for help inside a message in a migrant script counts as that script's own.
+    in_script = language in _MIGRANT_LANGUAGES and fired(table.migrant_script, cues)
+    if not (fired(table.migrant, cues) or in_script):
         return None
     if fired(table.migrant_spouse, cues) and not any(c in cues for c in _MIGRANT_WORK_CUES):
         return "domestic_violence"
@@ -462,7 +478,8 @@ def _contact_urgency(p_emergency: float, signals: UrgencyCues,
     "About the case I reported yesterday: today I found her on the floor" is new danger.
     Such messages often recount the earlier event, so the learned model must agree more
     than for a problem (urgency.yaml contact_*)."""
-    if signals.emergency and (signals.firm or p_emergency >= table.contact_veto_probability):
+    if signals.emergency and (signals.firm or signals.sure
+                              or p_emergency >= table.contact_veto_probability):
         return "emergency", False
     if not signals.safe and p_emergency >= table.contact_emergency_probability:
         return "emergency", False

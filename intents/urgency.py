@@ -44,6 +44,8 @@ class UrgencyRules:
     contact_emergency_probability: float
     migrant: tuple[Rule, ...] = ()
     migrant_spouse: tuple[Rule, ...] = ()
+    migrant_script: tuple[Rule, ...] = ()
+    contact_unvetoed: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class UrgencyCues:
     uncertain: bool  # danger cues present that are not enough on their own
     high: bool  # a "within days" rule fired
     firm: bool = False  # a rule on a never-vetoed group fired (self-harm, confinement)
+    sure: bool = False  # a rule the model never overrules in a follow-up, inquiry or complaint
 
 
 def _rules(value: object, within: int | None) -> tuple[Rule, ...]:
@@ -93,6 +96,9 @@ def rules() -> UrgencyRules:
         contact_emergency_probability=float(data.get("contact_emergency_probability", 0.9)),
         migrant=_rules(data.get("migrant_emergency"), None),
         migrant_spouse=_rules(data.get("migrant_domestic"), None),
+        migrant_script=_rules(data.get("migrant_script_emergency"), None),
+        contact_unvetoed=tuple(frozenset(str(g) for g in entry)
+                               for entry in data.get("contact_never_vetoed") or ()),
     )
 
 
@@ -138,4 +144,6 @@ def assess(cues: dict[str, Cue]) -> UrgencyCues:
         uncertain=bool(fired(table.uncertain, cues)),
         high=bool(fired(table.high, cues)),
         firm=emergency and unvetoable,
+        sure=emergency and any(entry <= set(rule) for rule in hits
+                               for entry in table.contact_unvetoed),
     )

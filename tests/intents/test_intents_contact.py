@@ -119,3 +119,29 @@ def test_thai_written_by_a_migrant_worker_is_a_trafficking_emergency() -> None:
     result = classify("ผมคนพม่า นายจ้างเอาพาสปอตผมไป ไม่จ่ายตังค์มาสี่เดือนแล้ว ออกไปไหนไม่ได้เลย")
     assert (result.language, result.kind, result.topic, result.urgency) == (
         "th", "problem", "trafficking", "emergency")
+
+
+@pytest.mark.parametrize("text", [
+    "ကျွန်မ အလုပ်ရှင်အိမ်မှာ ရှိတယ် ช่วยด้วยค่ะ",
+    "ຂ້ອຍຢູ່ສວນຢາງ ບໍ່ມີໃຜ ช่วยด้วย",
+])
+def test_thai_help_inside_a_migrant_script_is_an_emergency(text: str) -> None:
+    result = classify(text)
+    assert (result.kind, result.topic, result.urgency) == ("problem", "trafficking", "emergency")
+
+
+def test_thai_help_in_a_thai_message_is_not_trafficking() -> None:
+    assert classify("ช่วยด้วยค่ะ กรอกแบบฟอร์มเบี้ยผู้สูงอายุไม่เป็น").topic != "trafficking"
+
+
+@pytest.mark.parametrize("text", [
+    "สอบถามค่ะ ที่เคยแจ้งเรื่องลูกไม่ได้เงินอุดหนุน ต้องไปยื่นที่อำเภออีกรอบไหมคะ",
+    "เคยแจ้งเรื่องพ่อติดเตียงไว้ค่ะ ตอนนี้พ่อหายใจรวยริน ปลุกไม่ตื่น อยู่กันสองคน",
+])
+def test_a_message_about_an_earlier_report_is_a_follow_up(text: str) -> None:
+    assert classify(text).kind == "follow_up"
+
+
+def test_medical_distress_in_a_follow_up_is_an_emergency() -> None:
+    result = classify("เคยแจ้งเรื่องพ่อติดเตียงไว้ค่ะ ตอนนี้พ่อหายใจรวยริน ปลุกไม่ตื่น อยู่กันสองคน")
+    assert result.urgency == "emergency"
