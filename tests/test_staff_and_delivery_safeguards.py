@@ -8,28 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from handlers.events import conversation_for
-from handlers.turn import Turn
-from intents import Classification
 from models import Case, OutboundMessage, utcnow
 from simulator import events as ev
 from tests.conftest import FALLBACK_GROUP, HOTLINE_GROUP, answer_questions, latest_case
 
-USER = "U" + "7" * 32
-
-
-def unsure(topic: str = "domestic_violence", **changes) -> Classification:
-    values = dict(kind="problem", topic=topic, urgency="normal", department="DWF",
-                  confidence=0.9, kind_confidence=0.9, alternatives=(), emergency_uncertain=True,
-                  language="th", age_group=None, subject=None)
-    values.update(changes)
-    return Classification(**values)
-
-
-def run(runtime, fn):
-    with runtime.transaction() as s:
-        turn = Turn(s, runtime.settings, conversation_for(s, USER), USER, utcnow())
-        return fn(turn), turn
 
 
 def test_group_tap_without_user_id_sends_no_details_to_the_group(citizen, db, webhook, line, worker):
