@@ -13,7 +13,6 @@ from simulator import events as ev
 from tests.conftest import FALLBACK_GROUP, HOTLINE_GROUP, answer_questions, latest_case
 
 
-
 def test_group_tap_without_user_id_sends_no_details_to_the_group(citizen, db, webhook, line, worker):
     citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
     answer_questions(citizen, topic="hardship")
