@@ -49,7 +49,13 @@ def inquiry_answer(topic: str, lang: str = "th") -> str:
     """Return the information answer for a general question on a topic."""
     answers = _load("answers.yaml")
     entry = answers.get(topic) or answers["none"]
-    return entry.get(lang) or entry["th"]
+    return _discreetly(entry.get(lang) or entry["th"], lang)
+
+
+def _discreetly(answer: str, lang: str) -> str:
+    # The first line is what a locked phone's notification shows: a neutral heading, so that
+    # "violence" or "self-harm" never appears on a screen someone else may see.
+    return f"{t('inquiry_heading', lang)}\n{answer}"
 
 
 def _services() -> dict[str, dict[str, Any]]:
@@ -68,7 +74,7 @@ def service_for(text: str) -> str | None:
 def service_answer(name: str, lang: str = "th") -> str:
     """What to bring, where to apply and a phone, for one service."""
     entry = _services()[name]
-    return str(entry.get(lang) or entry["th"])
+    return _discreetly(str(entry.get(lang) or entry["th"]), lang)
 
 
 def service_topic(name: str) -> str:

@@ -120,3 +120,14 @@ def test_staff_status_note_stays_below_the_preview_line(citizen, line, client, w
     worker.run_until_idle()
     update = line.messages_to(citizen.user_id)[-1]
     assert "ทำร้าย" in update["text"] and previews_problems(line, citizen.user_id) == []
+
+
+def test_every_inquiry_answer_starts_with_a_line_that_reveals_nothing():
+    from handlers import messages as m
+
+    topics = [k for k in m._load("answers.yaml") if k != "services"]
+    for lang in ("th", "en"):
+        texts = [m.inquiry_answer(topic, lang) for topic in topics]
+        texts += [m.service_answer(name, lang) for name in m._services()]
+        for text in texts:
+            assert not discreet.sensitive_words(text.split("\n")[0]), text.split("\n")[0]
