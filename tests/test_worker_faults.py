@@ -11,7 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from models import InboundEvent, OutboundMessage
 from simulator import events as ev
@@ -42,16 +42,22 @@ def _send_stream(webhook, users: list[str], script: list[str], pushes_for: int =
             assert webhook.send([event]) == 200
 
 
-def _settled(db) -> bool:
+def _unsettled(db) -> list[str]:
+    """What is still waiting: pending events, and outbox rows not yet sent (for the failure)."""
     db.expire_all()
-    events = db.scalar(select(func.count()).select_from(InboundEvent)
-                       .where(InboundEvent.status == "pending"))
-    unsent = db.scalar(select(func.count()).select_from(OutboundMessage)
-                       .where(OutboundMessage.status.in_(("pending", "sending"))))
-    return events == 0 and unsent == 0
+    events = db.scalars(select(InboundEvent).where(InboundEvent.status == "pending")).all()
+    rows = db.scalars(select(OutboundMessage)
+                      .where(OutboundMessage.status.in_(("pending", "sending")))).all()
+    return ([f"event {e.id} attempts={e.attempts} due={e.next_attempt_at}" for e in events]
+            + [f"row {r.id} {r.purpose} {r.status} attempts={r.attempts} due={r.next_attempt_at} "
+               f"unknown={r.delivery_unknown} error={(r.last_error or '')[:40]}" for r in rows])
 
 
-def _wait(condition, limit: float, step=None) -> None:
+def _settled(db) -> bool:
+    return not _unsettled(db)
+
+
+def _wait(condition, limit: float, step=None, explain=None) -> None:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         if step is not None:
@@ -59,7 +65,7 @@ def _wait(condition, limit: float, step=None) -> None:
         if condition():
             return
         time.sleep(0.1)
-    raise AssertionError("the work did not finish in time")
+    raise AssertionError(f"the work did not finish in time: {explain() if explain else ''}")
 
 
 def assert_each_event_handled_once_in_order(db, users: list[str]) -> None:
@@ -78,7 +84,8 @@ def test_with_line_failing_30_percent_of_calls_every_message_arrives_exactly_onc
     users = [ev.random_user_id() for _ in range(40)]
     line.set_chaos(fault_rate=0.3, late_rate=0.05, late_seconds=2.5, seed=7)
     _send_stream(webhook, users, SCRIPT, pushes_for=10)
-    _wait(lambda: _settled(db), limit=180, step=worker.run_once)
+    # A bound on liveness, not a speed test: generous for a CI machine that is busy.
+    _wait(lambda: _settled(db), limit=420, step=worker.run_once, explain=lambda: _unsettled(db)[:20])
     line.clear_chaos()
     assert_each_event_handled_once_in_order(db, users)
     for to in users + [HOTLINE_GROUP, FALLBACK_GROUP]:
@@ -130,7 +137,7 @@ def test_a_worker_killed_mid_stream_loses_nothing_and_sends_nothing_twice(webhoo
             first.kill()
     second = _worker_process(runtime, line)
     try:
-        _wait(lambda: _settled(db), limit=120)
+        _wait(lambda: _settled(db), limit=120, explain=lambda: _unsettled(db)[:20])
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(timeout=20)
