@@ -50,7 +50,7 @@ def _verified_body(runtime: Runtime) -> dict[str, Any]:
     try:
         body = json.loads(text, parse_constant=_no_constants)
     except (ValueError, RecursionError) as exc:
-        log.warning("webhook rejected: unparsable body (%s)", type(exc).__name__)
+        log.warning("webhook rejected: unparsable request (%s)", type(exc).__name__)
         abort(400, "malformed body")
     if not isinstance(body, dict) or not isinstance(body.get("events"), list):
         abort(400, "malformed body")
@@ -118,8 +118,9 @@ def callback() -> tuple[str, int]:
     """LINE's webhook: nothing here calls LINE or does slow work."""
     runtime: Runtime = current_app.extensions["runtime"]
     body = _verified_body(runtime)
-    stored = _store(runtime, valid_events(body["events"]))
-    log.info("webhook: %d event(s), %d queued or duplicate", len(body["events"]), stored)
+    received = body["events"]
+    stored = _store(runtime, valid_events(received))
+    log.info("webhook: %d event(s), %d queued or duplicate", len(received), stored)
     wake = current_app.extensions.get("wake_worker")
     if stored and wake is not None:
         wake()
