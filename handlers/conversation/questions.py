@@ -73,16 +73,15 @@ def _place_buttons(turn: Turn) -> list[dict[str, Any]]:
                                m.postback(m.t("place_unknown", lang), a="place_unknown")])
 
 
-def ask_place(turn: Turn) -> str:
-    """Ask where: a location pin or a typed place."""
+def ask_place(turn: Turn, state: str = ASK_PLACE) -> str:
+    """Ask where: a location pin or a typed place; the answer is awaited in `state`."""
     turn.say(m.text(m.t("ask_place", turn.lang), _place_buttons(turn)))
-    return ASK_PLACE
+    return state
 
 
 def ask_emergency_place(turn: Turn) -> str:
-    """In an emergency: where is the person now."""
-    turn.say(m.text(m.t("ask_place", turn.lang), _place_buttons(turn)))
-    return EMERGENCY_PLACE
+    """In an emergency: where is the person now (the same question, in the emergency state)."""
+    return ask_place(turn, EMERGENCY_PLACE)
 
 
 def choose_place(turn: Turn) -> str:
@@ -111,16 +110,15 @@ def _phone_buttons(turn: Turn) -> list[dict[str, Any]]:
     return _with_cancel(turn, [m.postback(m.t("phone_decline", turn.lang), a="phone_decline")])
 
 
-def ask_phone(turn: Turn) -> str:
-    """Ask for a number to call back, which the citizen may decline."""
+def ask_phone(turn: Turn, state: str = ASK_PHONE) -> str:
+    """Ask for a number to call back, which the citizen may decline; awaited in `state`."""
     turn.say(m.text(m.t("ask_phone", turn.lang), _phone_buttons(turn)))
-    return ASK_PHONE
+    return state
 
 
 def ask_emergency_phone(turn: Turn) -> str:
-    """In an emergency: a number the team can call."""
-    turn.say(m.text(m.t("ask_phone", turn.lang), _phone_buttons(turn)))
-    return EMERGENCY_PHONE
+    """In an emergency: a number the team can call (the same question, in the emergency state)."""
+    return ask_phone(turn, EMERGENCY_PHONE)
 
 
 def ask_consent(turn: Turn) -> str:
