@@ -31,7 +31,7 @@ FALLBACK_TOPIC = "hardship"  # topic of the result when classification fails (se
 # with the kind probability needed. Out of fold, follow-ups and complaints kept from 0.5
 # give kind 0.925 against 0.923 from 0.85; an emergency phrased as a question was labelled a
 # problem by most writers, so an inquiry must be surer.
-_KEEP_KIND_IF_SURE = {"complaint": 0.5, "follow_up": 0.5, "inquiry": 0.85}
+_KEEP_KIND_IF_SURE = {"complaint": 0.5, "follow_up": 0.5, "inquiry": 0.5}
 # Kinds whose urgency may be emergency without being a problem (a sure urgency model alone
 # does not make a follow-up or complaint a problem, see _reads_as_emergency).
 _CONTACT_KINDS = frozenset({"complaint", "follow_up", "inquiry"})
@@ -254,13 +254,13 @@ def _kind(preds: Predictions, info: Analysis, signals: UrgencyCues) -> tuple[str
     """Pick the kind; a message that reads as an emergency is treated as a problem."""
     ranked = preds.kind
     kind, conf = ranked[0]
-    earlier = "earlier_report" in info.cues and kind in {"problem", "inquiry"}
-    if earlier and not _self_harm_emergency(kind, preds, info, signals):
-        # It refers to an earlier report of the writer's own: a follow-up, whatever it adds.
+    if "earlier_report" in info.cues and kind in {"problem", "inquiry", "follow_up"}:
+        # It refers to an earlier report of the writer's own: a follow-up, whatever it adds
+        # (issue #10: new danger in a follow-up makes its urgency an emergency, not its kind
+        # a problem; the conversation raises the earlier case or opens a new one).
         return "follow_up", dict(ranked).get("follow_up", 0.0)
-    if kind == "follow_up" and "earlier_report" in info.cues and not _self_harm_emergency(
-            kind, preds, info, signals):
-        return kind, conf
+    if kind == "problem" and _asks_about_a_service(ranked, info, signals):
+        return "inquiry", dict(ranked).get("inquiry", 0.0)
     if kind == "problem" or not _reads_as_emergency(kind, preds, signals):
         return kind, conf
     self_harm = info.cues.get("self_harm")
@@ -274,11 +274,18 @@ def _kind(preds: Predictions, info: Analysis, signals: UrgencyCues) -> tuple[str
     return "problem", dict(ranked).get("problem", 0.0)
 
 
-def _self_harm_emergency(kind: str, preds: Predictions, info: Analysis,
-                         signals: UrgencyCues) -> bool:
-    """Tell whether a message with an active self-harm cue reads as an emergency."""
-    self_harm = info.cues.get("self_harm")
-    return bool(self_harm and self_harm.active) and _reads_as_emergency(kind, preds, signals)
+_BENEFIT_CUES = ("benefit_elderly", "benefit_disabled", "benefit_child")
+_SERVICE_QUESTION_DOUBT = 0.2  # inquiry probability that a named service and a question back
+
+
+def _asks_about_a_service(ranked: list[tuple[str, float]], info: Analysis,
+                          signals: UrgencyCues) -> bool:
+    """Tell whether a message the kind model reads as a problem asks about a named benefit
+    ("พ่อเสียแล้ว ค่าทำศพสูง ขอเงินช่วยงานศพได้ไหม"): an inquiry, answered with what the
+    service needs and offered a case. Not when the rules see danger."""
+    return (not signals.emergency and "question" in info.cues
+            and any(name in info.cues for name in _BENEFIT_CUES)
+            and dict(ranked).get("inquiry", 0.0) >= _SERVICE_QUESTION_DOUBT)
 
 
 def _reads_as_emergency(kind: str, preds: Predictions, signals: UrgencyCues) -> bool:
@@ -297,9 +304,15 @@ def _topic(preds: Predictions, info: Analysis, kind: str,
            kind_conf: float) -> tuple[str, float, tuple[tuple[str, float], ...]]:
     """Pick the topic, its confidence and up to three alternatives."""
     cfg = _topics()
-    if kind in set(cfg.get("topicless_kinds") or ()):
-        return NONE, kind_conf, ()
     ranked = preds.topic
+    if kind in set(cfg.get("topicless_kinds") or ()):
+        # No topic of its own (taxonomy.md §2), but the likely topics go along: a follow-up
+        # that describes new danger needs one for its emergency numbers and its department.
+        probs = dict(_renormalised([(t, p) for t, p in ranked if t != NONE]))
+        best = _override(max(probs, key=probs.__getitem__), info, probs) if probs else NONE
+        likely = [(best, probs.get(best, 0.0))] if best != NONE else []
+        likely += [(t, p) for t, p in sorted(probs.items(), key=lambda tp: -tp[1]) if t != best]
+        return NONE, kind_conf, tuple(likely[:MAX_ALTERNATIVES])
     if kind in set(cfg.get("topic_required_kinds") or ()):
         ranked = _renormalised([(t, p) for t, p in ranked if t != NONE])
     probs = dict(ranked)
@@ -392,7 +405,8 @@ def _urgency(preds: Predictions, kind: str, topic: str, confidence: float,
     if kind != "problem":
         return "normal", signals.emergency or signals.uncertain
     if signals.emergency:
-        if signals.firm or topic in always or p_emergency >= table.model_veto_probability:
+        if (signals.firm or signals.sure or topic in always
+                or p_emergency >= table.model_veto_probability):
             return "emergency", False
         # The cues read danger that the learned model, which sees the whole message, is
         # all but sure is not there (an old or habitual event told beside "ตอนนี้"): the

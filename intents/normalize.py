@@ -25,6 +25,11 @@ _TABLE = _translation_table()
 # Any character typed twice or more in a row; _squeeze_run decides what it becomes.
 _RUN = re.compile(r"(.)\1+", re.DOTALL)
 _SPACES = re.compile(r"\s+")
+# Burmese, Lao and Khmer put no spaces between words, and writers space them at random
+# ("ထွက်ခွင့် မပေးဘူး"): a space between two letters of one of these scripts is dropped, in
+# messages and in cue phrases alike, so a phrase matches however it was spaced.
+_SCRIPT_SPACE = re.compile("|".join(rf"(?<=[{block}]) (?=[{block}])" for block in (
+    "\u1000-\u109f", "\u0e80-\u0eff", "\u1780-\u17ff")))
 
 
 @lru_cache(maxsize=1)
@@ -84,4 +89,5 @@ def normalize(text: str) -> str:
     sub_re, subs, word_re, words = _replacers()
     text = sub_re.sub(lambda m: subs[m.group(1)], text)
     text = word_re.sub(lambda m: words[m.group(1)], text)
-    return _SPACES.sub(" ", text).strip()
+    text = _SPACES.sub(" ", text).strip()
+    return _SCRIPT_SPACE.sub("", text) if _SCRIPT_SPACE.search(text) else text

@@ -212,6 +212,27 @@ def test_a_follow_up_with_new_danger_raises_the_open_case_and_alerts_the_hotline
     assert any(case.case_no in t and "ฉุกเฉิน" in t for t in line.texts_to(HOTLINE_GROUP))
 
 
+@pytest.mark.parametrize("words,topic,first_number", [
+    ("ตามเรื่องที่แจ้งไว้เมื่อวานเรื่องน้องชายค่ะ ตอนนี้เขาบอกว่าจะกระโดดตึก ยืนอยู่บนดาดฟ้าแล้ว",
+     "suicide_risk", "tel:1323"),
+    ("ที่เคยแจ้งเรื่องแม่อายุ 78 ไว้ค่ะ ลูกเขยกลับมาตีแม่อีกแล้ว หัวแตกเลือดออก มันยังอยู่ในบ้าน",
+     "elderly_care", "tel:1300"),
+])
+def test_a_follow_up_with_danger_and_no_open_case_is_an_emergency_of_its_own_topic(
+        citizen, db, line, words, topic, first_number):
+    # A follow-up carries no topic of its own; with no earlier case here to raise, the
+    # emergency takes the topic the danger is about (numbers, department), not a default.
+    from intents import classify
+
+    assert (classify(words).kind, classify(words).urgency) == ("follow_up", "emergency")
+    first = citizen.say(words)
+    assert first[0]["type"] == "template"
+    assert first[0]["template"]["actions"][0]["uri"] == first_number
+    case = latest_case(db, citizen.user_id)
+    assert (case.urgency, case.topic) == ("emergency", topic)
+    assert any(case.case_no in t for t in line.texts_to(HOTLINE_GROUP))
+
+
 def test_new_danger_about_someone_else_is_a_new_case(citizen, db, line):
     case = _open_case(citizen, db)
     citizen.say(VIOLENCE)

@@ -252,6 +252,11 @@ def start_emergency(turn: Turn, text: str, topic: str, cls: Any,
                     note: dict[str, Any] | None = None) -> str:
     """Numbers first, the hotline alerted at once, the case created now and completed later."""
     lang = turn.lang
+    if topic == taxonomy.NONE:
+        # A follow-up or a question carries no topic of its own: the likeliest one the
+        # classifier saw (suicide risk → 1323 among the numbers), else general welfare.
+        likely = [t for t, _ in getattr(cls, "alternatives", ()) if t != taxonomy.NONE]
+        topic = likely[0] if likely else "hardship"
     turn.say(*m.emergency_messages(lang, topic))
     if note is not None:
         turn.say(note)
@@ -259,7 +264,6 @@ def start_emergency(turn: Turn, text: str, topic: str, cls: Any,
         turn.remember(description=text)
         remember_early_answers(turn, text, cls)
     d = turn.data
-    topic = topic if topic != taxonomy.NONE else "hardship"
     topic = protective(topic, d.get("age_group"), d.get("description", text))
     intake = c.Intake(kind="problem", topic=topic, urgency=Urgency.EMERGENCY,
                       description=d.get("description", text) + unknown_note(turn),

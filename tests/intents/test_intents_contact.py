@@ -145,3 +145,44 @@ def test_a_message_about_an_earlier_report_is_a_follow_up(text: str) -> None:
 def test_medical_distress_in_a_follow_up_is_an_emergency() -> None:
     result = classify("เคยแจ้งเรื่องพ่อติดเตียงไว้ค่ะ ตอนนี้พ่อหายใจรวยริน ปลุกไม่ตื่น อยู่กันสองคน")
     assert result.urgency == "emergency"
+
+
+SELF_HARM_FOLLOW_UPS = [
+    ("ติดตามเรื่องที่เคยปรึกษาไว้ค่ะ ตอนนี้พี่สาวเขียนโน้ตลาตายแล้วล็อกห้องเงียบไปเลย", "suicide_risk"),
+    ("about my report on Monday: my brother just texted goodbye and says he took all his pills",
+     "suicide_risk"),
+]
+
+
+@pytest.mark.parametrize("text,topic", SELF_HARM_FOLLOW_UPS)
+def test_self_harm_in_a_follow_up_keeps_the_kind_and_names_the_topic_it_is_about(
+        text: str, topic: str) -> None:
+    # The kind is what the contact is; the danger makes it an emergency, and the likely
+    # topic goes along for the emergency numbers and the department (issue 10 §3).
+    result = classify(text)
+    assert (result.kind, result.topic, result.urgency) == ("follow_up", "none", "emergency")
+    assert result.alternatives[0][0] == topic
+
+
+@pytest.mark.parametrize("text", [
+    "อยากถามเรื่องเบี้ยคนพิการค่ะ ตอนนี้น้าเป็นอัมพาตอยู่คนเดียว ลุกจากเตียงไม่ได้ ไม่ได้กินข้าวมาสองวัน",
+    "เงินช่วยงานศพขอยังไงคะ พ่อตายแล้ว แม่อายุ 83 ติดเตียงอยู่คนเดียวตอนนี้ ไม่มีใครป้อนข้าว",
+])
+def test_someone_alone_who_cannot_get_up_or_eat_is_an_emergency_inside_a_benefit_question(
+        text: str) -> None:
+    assert classify(text).urgency == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "เบี้ยผู้สูงอายุแม่ยังไม่เข้าเลยค่ะ แม่อายุ 70 ค่ารักษาก็แพง ยื่นเรื่องที่ไหนได้บ้างคะ",
+    "แม่อายุ 65 ติดเตียง อยากขอเบี้ยคนพิการให้แม่ด้วย ต้องใช้เอกสารอะไรบ้างคะ",
+])
+def test_a_story_that_asks_about_a_named_benefit_is_an_inquiry(text: str) -> None:
+    result = classify(text)
+    assert (result.kind, result.urgency) == ("inquiry", "normal")
+
+
+def test_burmese_words_match_however_they_are_spaced() -> None:
+    # "Not allowed to go out. Please help." with a space inside the phrase.
+    result = classify("အပြင်ထွက်ခွင့် မပေးဘူး။ ကူညီ ပေးပါ")
+    assert (result.urgency, result.topic) == ("emergency", "trafficking")
