@@ -186,3 +186,11 @@ def test_burmese_words_match_however_they_are_spaced() -> None:
     # "Not allowed to go out. Please help." with a space inside the phrase.
     result = classify("အပြင်ထွက်ခွင့် မပေးဘူး။ ကူညီ ပေးပါ")
     assert (result.urgency, result.topic) == ("emergency", "trafficking")
+
+
+@pytest.mark.parametrize("text", [
+    "แม่อุ้ยบ้านใกล้ อยู่ผู้เดียว เดินบ่ได้ บ่มีกิ๋นมาสองมื้อแล้วเจ้า",   # Northern
+    "พ่อใหญ่อยู่ผู้เดียว ลุกบ่ได้ บ่มีข้าวกินมาแต่มื้อวาน",              # Isan
+])
+def test_an_older_person_alone_who_cannot_walk_or_eat_is_an_emergency_in_dialect(text: str) -> None:
+    assert classify(text).urgency == "emergency"
