@@ -194,3 +194,12 @@ def test_burmese_words_match_however_they_are_spaced() -> None:
 ])
 def test_an_older_person_alone_who_cannot_walk_or_eat_is_an_emergency_in_dialect(text: str) -> None:
     assert classify(text).urgency == "emergency"
+
+
+@pytest.mark.parametrize("text", [
+    "มีเด็กขอทานพาน้องมานั่งหน้าตลาด ผู้ชายคนนึงมาเก็บเงินไปทุกชั่วโมง",
+    "ลุงตาบอดถูกพามาขอทานที่สะพานลอย มีรถตู้มาส่งตอนเช้า",
+    "พ่อแม่ไม่อยู่ หนูอายุ 12 อยู่กับน้องสองคน ไม่มีผู้ใหญ่ ไม่มีข้าวกิน",
+])
+def test_exploited_or_abandoned_children_and_disabled_people_are_emergencies(text: str) -> None:
+    assert classify(text).urgency == "emergency"
