@@ -28,10 +28,19 @@ def test_a_follow_up_with_new_danger_is_an_emergency_and_stays_a_follow_up(text:
     assert (result.kind, result.urgency) == ("follow_up", "emergency")
 
 
-@pytest.mark.parametrize("text", FOLLOW_UPS_WITHOUT_DANGER)
-def test_a_follow_up_about_past_danger_is_not_an_emergency(text: str) -> None:
+# Calm messages and the kind they are: a follow-up about past danger; a story that asks
+# about a named benefit is an inquiry.
+CALM = [(t, "follow_up") for t in FOLLOW_UPS_WITHOUT_DANGER] + [
+    ("เบี้ยผู้สูงอายุแม่ยังไม่เข้าเลยค่ะ แม่อายุ 70 ค่ารักษาก็แพง ยื่นเรื่องที่ไหนได้บ้างคะ", "inquiry"),
+    ("แม่อายุ 65 ติดเตียง อยากขอเบี้ยคนพิการให้แม่ด้วย ต้องใช้เอกสารอะไรบ้างคะ", "inquiry"),
+]
+
+
+@pytest.mark.parametrize("text,kind", CALM)
+def test_calm_follow_ups_and_benefit_questions_keep_their_kind_and_are_no_emergency(
+        text: str, kind: str) -> None:
     result = classify(text)
-    assert (result.kind, result.urgency) == ("follow_up", "normal")
+    assert (result.kind, result.urgency) == (kind, "normal")
 
 
 def test_a_complaint_describing_danger_now_is_an_emergency_complaint() -> None:
@@ -171,15 +180,6 @@ def test_self_harm_in_a_follow_up_keeps_the_kind_and_names_the_topic_it_is_about
 def test_someone_alone_who_cannot_get_up_or_eat_is_an_emergency_inside_a_benefit_question(
         text: str) -> None:
     assert classify(text).urgency == "emergency"
-
-
-@pytest.mark.parametrize("text", [
-    "เบี้ยผู้สูงอายุแม่ยังไม่เข้าเลยค่ะ แม่อายุ 70 ค่ารักษาก็แพง ยื่นเรื่องที่ไหนได้บ้างคะ",
-    "แม่อายุ 65 ติดเตียง อยากขอเบี้ยคนพิการให้แม่ด้วย ต้องใช้เอกสารอะไรบ้างคะ",
-])
-def test_a_story_that_asks_about_a_named_benefit_is_an_inquiry(text: str) -> None:
-    result = classify(text)
-    assert (result.kind, result.urgency) == ("inquiry", "normal")
 
 
 def test_burmese_words_match_however_they_are_spaced() -> None:
