@@ -30,7 +30,7 @@ class Settings:
     port: int = 8000
     environment: str = "development"
     embedded_worker: bool = False
-    worker_poll_seconds: float = 0.5
+    worker_poll_seconds: float = 0.1
     line_timeout_seconds: float = 5.0
     outbox_concurrency: int = 8
     rate_limit_per_minute: int = 20

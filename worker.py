@@ -31,6 +31,9 @@ from runtime import Runtime
 log = logging.getLogger("worker")
 
 MAINTENANCE_EVERY_SECONDS = 3600
+# Escalation, timeouts, attachments and the details fallback run at most this often in a
+# running worker: their deadlines are minutes, and in a surge every round is for events.
+SIDE_JOBS_EVERY_SECONDS = 1.0
 
 
 class Worker:
@@ -45,6 +48,7 @@ class Worker:
         self._wake = threading.Event()
         self._outbox_wake = threading.Event()
         self._last_maintenance = -float(MAINTENANCE_EVERY_SECONDS)
+        self._last_side_jobs = -SIDE_JOBS_EVERY_SECONDS
         self.events = EventQueue(runtime, self.sender, self.name, self._stop)
         self.outbox = OutboxSender(runtime, self.sender, self._stop)
         self.attachments = AttachmentFetcher(runtime, self.sender)
@@ -102,7 +106,11 @@ class Worker:
                 wake.clear()
 
     def _event_jobs(self) -> list[tuple[str, Callable[[], int]]]:
-        return [job for job in self.jobs() if job[0] != "outbox"]
+        now = time.monotonic()
+        if now - self._last_side_jobs >= SIDE_JOBS_EVERY_SECONDS:
+            self._last_side_jobs = now
+            return [job for job in self.jobs() if job[0] != "outbox"]
+        return [("events", self.process_events)]
 
     def _outbox_jobs(self) -> list[tuple[str, Callable[[], int]]]:
         return [("outbox", self.send_outbox)]

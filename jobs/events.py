@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +27,14 @@ log = logging.getLogger("worker.events")
 # worker that died holds it only this long.
 LOCK_SECONDS = 15
 MAX_EVENT_ATTEMPTS = 3
-CHATS_PER_ROUND = 20
+# A round takes the chats whose oldest waiting event is oldest, and at most a few events of
+# each: in a surge every new person's first message is answered in the next round instead
+# of after everything the people before them wrote. Per-chat order is kept.
+CHATS_PER_ROUND = 100
+EVENTS_PER_CHAT_PER_ROUND = 2
+# A round ends after this long (the rest waits for the next one), so locks never run out
+# while a chat waits its turn.
+ROUND_SECONDS = 2.0
 
 
 class EventQueue:
@@ -39,14 +47,35 @@ class EventQueue:
         self._locked_at: dict[str, datetime] = {}
 
     def run(self) -> int:
-        """Handle pending events chat by chat; returns how many were handled."""
+        """Handle one fair round of pending events; returns how many were handled."""
+        chats = self._chats_with_work()
+        if not chats:
+            return 0
+        pending = self._lock_chats(chats)
         handled = 0
-        for chat_id in self._chats_with_work():
-            if self._stop.is_set():
-                break
-            pending = self._lock_chat(chat_id)
-            if pending is not None:
-                handled += self._drain_chat(chat_id, pending)
+        try:
+            handled = self._round(pending)
+        finally:
+            with self.runtime.transaction() as s:
+                self._unlock_chats(s, list(pending))
+        return handled
+
+    def _round(self, pending: dict[str, list[tuple[int, Any]]]) -> int:
+        """Each locked chat's next events in turn: the first of every chat, then the second."""
+        handled, stopped = 0, set()
+        deadline = time.monotonic() + ROUND_SECONDS
+        for turn in range(EVENTS_PER_CHAT_PER_ROUND):
+            for chat_id, events in pending.items():
+                if turn >= len(events) or chat_id in stopped:
+                    continue
+                if self._stop.is_set() or time.monotonic() > deadline:
+                    return handled
+                event_id, due = events[turn]
+                # Stop at an event waiting for its retry: later messages must not overtake it.
+                if (due and due > utcnow()) or not self._handle_one(event_id, chat_id):
+                    stopped.add(chat_id)
+                    continue
+                handled += 1
         return handled
 
     def _chats_with_work(self) -> list[str]:
@@ -62,26 +91,31 @@ class EventQueue:
                 .order_by("first").limit(CHATS_PER_ROUND)).all()
         return [r.chat_id for r in rows]
 
-    def _lock_chat(self, chat_id: str) -> list[tuple[int, Any]] | None:
-        """Lock the chat for this worker and list its pending events; None if another has it."""
+    def _lock_chats(self, chats: list[str]) -> dict[str, list[tuple[int, Any]]]:
+        """Lock the chats for this worker (one transaction) and list each one's next events;
+        chats another worker holds are left out."""
         now = utcnow()
         with self.runtime.transaction() as s:
-            insert_ignore(s, Conversation, {"chat_id": chat_id, "state": flow.IDLE, "data": {},
-                                            "language": "th", "updated_at": now}, ["chat_id"])
-            won = s.execute(update(Conversation).where(
-                Conversation.chat_id == chat_id,
+            insert_ignore(s, Conversation, [{"chat_id": c, "state": flow.IDLE, "data": {}, "language": "th",
+                                             "updated_at": now} for c in chats], ["chat_id"])
+            won = set(s.execute(update(Conversation).where(
+                Conversation.chat_id.in_(chats),
                 or_(Conversation.locked_until.is_(None), Conversation.locked_until < now))
-                .values(locked_by=self.name, locked_until=now + timedelta(seconds=LOCK_SECONDS)))
-            if won.rowcount != 1:
-                return None
-            self._locked_at[chat_id] = now
-            pending = [tuple(r) for r in s.execute(
-                select(InboundEvent.id, InboundEvent.next_attempt_at).where(
-                    InboundEvent.chat_id == chat_id, InboundEvent.status == EventStatus.PENDING)
-                .order_by(InboundEvent.timestamp_ms, InboundEvent.id)).all()]
-            if pending and chat_id.startswith("U"):  # LINE animates one-to-one chats only
-                self._maybe_show_loading(s, chat_id, pending[0][0])
-            return pending
+                .values(locked_by=self.name, locked_until=now + timedelta(seconds=LOCK_SECONDS))
+                .returning(Conversation.chat_id),
+                execution_options={"synchronize_session": False}).scalars())
+            pending: dict[str, list[tuple[int, Any]]] = {c: [] for c in chats if c in won}
+            for chat_id, event_id, due in s.execute(
+                    select(InboundEvent.chat_id, InboundEvent.id, InboundEvent.next_attempt_at)
+                    .where(InboundEvent.chat_id.in_(list(pending)), InboundEvent.status == EventStatus.PENDING)
+                    .order_by(InboundEvent.chat_id, InboundEvent.timestamp_ms, InboundEvent.id)):
+                if len(pending[chat_id]) < EVENTS_PER_CHAT_PER_ROUND:
+                    pending[chat_id].append((event_id, due))
+            for chat_id in pending:
+                self._locked_at[chat_id] = now
+                if pending[chat_id] and chat_id.startswith("U"):  # LINE animates one-to-one chats only
+                    self._maybe_show_loading(s, chat_id, pending[chat_id][0][0])
+        return pending
 
     def _maybe_show_loading(self, s: Any, chat_id: str, first_id: int) -> None:
         payload = s.get(InboundEvent, first_id).payload or {}
@@ -94,45 +128,25 @@ class EventQueue:
         # in its way (a failure only means no dots).
         self._side_calls.submit(self.sender.show_loading, chat_id, seconds)
 
-    def _unlock_chat(self, s: Any, chat_id: str) -> None:
-        self._locked_at.pop(chat_id, None)
-        s.execute(update(Conversation).where(Conversation.chat_id == chat_id,
-                                             Conversation.locked_by == self.name)
-                  .values(locked_by=None, locked_until=None))
+    def _unlock_chats(self, s: Any, chat_ids: list[str]) -> None:
+        for chat_id in chat_ids:
+            self._locked_at.pop(chat_id, None)
+        if chat_ids:
+            s.execute(update(Conversation).where(Conversation.chat_id.in_(chat_ids),
+                                                 Conversation.locked_by == self.name)
+                      .values(locked_by=None, locked_until=None),
+                      execution_options={"synchronize_session": False})
 
-    def _drain_chat(self, chat_id: str, pending: list[tuple[int, Any]]) -> int:
-        """Handle the chat's events in order; the last one's transaction also unlocks the chat."""
-        handled = 0
-        if not pending:  # another worker finished them between our look and our lock
-            with self.runtime.transaction() as s:
-                self._unlock_chat(s, chat_id)
-            return 0
-        for n, (event_id, due) in enumerate(pending):
-            last = n == len(pending) - 1
-            # Stop at an event waiting for its retry: later messages must not overtake it.
-            if (due and due > utcnow()) or not self._handle_one(event_id, chat_id, unlock=last):
-                break
-            handled += 1
-        else:
-            return handled
-        with self.runtime.transaction() as s:
-            self._unlock_chat(s, chat_id)
-        return handled
-
-    def _handle_one(self, event_id: int, chat_id: str, unlock: bool = False) -> bool:
+    def _handle_one(self, event_id: int, chat_id: str) -> bool:
         """Handle one event in one transaction; False if it failed (it will be retried)."""
         try:
             with self.runtime.transaction() as s:
                 row = s.get(InboundEvent, event_id, with_for_update=True)
                 if row is None or row.status != EventStatus.PENDING:
-                    if unlock:
-                        self._unlock_chat(s, chat_id)
                     return True
                 self._renew_lock_if_old(s, chat_id)
                 outcome = handle_event(s, self.settings, row.payload or {}, utcnow())
                 row.status, row.processed_at, row.payload = EventStatus.DONE, utcnow(), None
-                if unlock:
-                    self._unlock_chat(s, chat_id)
         except Exception as exc:
             log.exception("event %s failed", event_id)
             self._event_failed(event_id, exc)

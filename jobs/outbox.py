@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from handlers.sender import LineSender, Outcome, next_attempt
 from models import OutboundMessage, utcnow
@@ -123,6 +123,13 @@ class OutboxSender:
 
     def _claim_due(self, now: datetime) -> tuple[list[Queue], dict[int, OutboundMessage]]:
         """Take every due row this worker may send now, in one transaction."""
+        with self.runtime.read() as s:  # an idle poll must not take the write lock
+            work = s.scalar(select(OutboundMessage.id).where(or_(
+                and_(OutboundMessage.status == SendStatus.PENDING, OutboundMessage.next_attempt_at <= now),
+                and_(OutboundMessage.status == SendStatus.SENDING, OutboundMessage.next_attempt_at < now)))
+                .limit(1))
+        if work is None:
+            return [], {}
         with self.runtime.transaction() as s:
             self._recover_stale(s, now)
             due = s.execute(select(OutboundMessage.id, OutboundMessage.to, OutboundMessage.ordered,
