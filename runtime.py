@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 import models
+from models.inbox import InboxBase, inbox_url
 from settings import Settings
 
 
@@ -22,6 +23,8 @@ class Runtime:
     engine: Engine
     session_factory: sessionmaker
     read_factory: sessionmaker
+    # SQLite only: the file the webhook stores events in (models/inbox.py); None on PostgreSQL.
+    inbox_engine: Engine | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -31,8 +34,39 @@ class Runtime:
             Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         engine = models.make_engine(url)
         reader = engine.execution_options(readonly=True)
+        inbox = None
+        if (inbox_at := inbox_url(url)) is not None:
+            inbox_engine = models.make_engine(inbox_at)
+            InboxBase.metadata.create_all(inbox_engine)  # a queue, not a schema: no migrations
+            inbox = inbox_engine
         return cls(settings, engine, models.make_session_factory(engine),
-                   models.make_session_factory(reader))
+                   models.make_session_factory(reader), inbox)
+
+    @contextmanager
+    def inbox(self, busy_ms: int | None = None, readonly: bool = False) -> Iterator[Session]:
+        """A transaction on the inbox file (SQLite only; see models/inbox.py)."""
+        if self.inbox_engine is None:
+            raise RuntimeError("this database has no inbox")
+        bind = self.inbox_engine
+        if readonly:
+            bind = bind.execution_options(readonly=True)
+        elif busy_ms is not None:
+            bind = bind.execution_options(busy_ms=busy_ms)
+        session = Session(bind=bind, expire_on_commit=False)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        """Close every pooled connection (the main file and the inbox)."""
+        self.engine.dispose()
+        if self.inbox_engine is not None:
+            self.inbox_engine.dispose()
 
     @contextmanager
     def transaction(self, busy_ms: int | None = None) -> Iterator[Session]:

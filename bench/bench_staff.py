@@ -78,7 +78,7 @@ def main(n: int) -> None:
                 if "export" in path:
                     rows = f" ({len(re.findall(chr(10), client.get(path).get_data(as_text=True))) - 1} rows)"
                 print(f"{username:9s} {path:28s} median {median:7.1f} ms  worst {worst:7.1f} ms{rows}")
-        runtime.engine.dispose()
+        runtime.dispose()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from handlers.events import HANDLED_TYPES
 from handlers.inbound import InvalidEventError, clean_event
 from models import InboundEvent, utcnow
 from models.base import insert_ignore
+from models.inbox import MOVED_COLUMNS, InboxEvent
 from models.line import EventStatus
 from runtime import Runtime
 
@@ -97,6 +98,10 @@ def _rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for e in events]
 
 
+def _inbox_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: row[k] for k in MOVED_COLUMNS}
+
+
 def _store(runtime: Runtime, events: list[dict[str, Any]]) -> int:
     if not events:
         return 0
@@ -104,9 +109,14 @@ def _store(runtime: Runtime, events: list[dict[str, Any]]) -> int:
     for pause in STORE_TRIES:
         time.sleep(pause)
         try:
-            with runtime.transaction(busy_ms=STORE_WAIT_MS) as session:
-                # A redelivered event has the same webhookEventId: the unique key drops it here.
-                insert_ignore(session, InboundEvent, rows, ["webhook_event_id"])
+            # A redelivered event has the same webhookEventId: the unique key drops it here
+            # (and again when the worker moves it from the inbox).
+            if runtime.inbox_engine is not None:  # SQLite: a file the worker never locks long
+                with runtime.inbox(busy_ms=STORE_WAIT_MS) as session:
+                    insert_ignore(session, InboxEvent, [_inbox_row(r) for r in rows], ["webhook_event_id"])
+            else:
+                with runtime.transaction(busy_ms=STORE_WAIT_MS) as session:
+                    insert_ignore(session, InboundEvent, rows, ["webhook_event_id"])
             return len(rows)
         except OperationalError as exc:
             log.warning("webhook could not store events (%s)", type(exc).__name__)

@@ -9,15 +9,16 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from handlers import conversation as flow
 from handlers.events import handle_event
-from handlers.loading import loading_seconds, queued_messages
+from handlers.loading import LOADING_SECONDS, loading_seconds, queued_messages
 from handlers.outbox import queue_push
 from handlers.sender import LineSender
 from models import Conversation, InboundEvent, utcnow
 from models.base import insert_ignore
+from models.inbox import MOVED_COLUMNS, InboxEvent
 from models.line import EventStatus
 from runtime import Runtime
 
@@ -30,8 +31,8 @@ MAX_EVENT_ATTEMPTS = 3
 # A round takes the chats whose oldest waiting event is oldest, and at most a few events of
 # each: in a surge every new person's first message is answered in the next round instead
 # of after everything the people before them wrote. Per-chat order is kept.
-CHATS_PER_ROUND = 100
-EVENTS_PER_CHAT_PER_ROUND = 2
+CHATS_PER_ROUND = 200
+EVENTS_PER_CHAT_PER_ROUND = 1
 # A round ends after this long (the rest waits for the next one), so locks never run out
 # while a chat waits its turn.
 ROUND_SECONDS = 2.0
@@ -45,9 +46,11 @@ class EventQueue:
         self.name, self._stop = name, stop
         self._side_calls = ThreadPoolExecutor(2, "loading")
         self._locked_at: dict[str, datetime] = {}
+        self._loading_shown: dict[str, float] = {}
 
     def run(self) -> int:
         """Handle one fair round of pending events; returns how many were handled."""
+        take_inbox(self.runtime)
         chats = self._chats_with_work()
         if not chats:
             return 0
@@ -118,9 +121,18 @@ class EventQueue:
         return pending
 
     def _maybe_show_loading(self, s: Any, chat_id: str, first_id: int) -> None:
+        # At most one animation per chat while one could still be running: in a surge a
+        # citizen writing line after line got one call to LINE per line (a third of the
+        # worker's time), and LINE ends the animation anyway when the answer arrives.
+        now = time.monotonic()
+        if now - self._loading_shown.get(chat_id, -LOADING_SECONDS) < LOADING_SECONDS:
+            return
+        if len(self._loading_shown) > 10_000:
+            self._loading_shown = {c: t for c, t in self._loading_shown.items() if now - t < LOADING_SECONDS}
         payload = s.get(InboundEvent, first_id).payload or {}
         # The cheap test first; the count of queued messages only when it could matter.
         if loading_seconds(payload, 0) and (seconds := loading_seconds(payload, queued_messages(s, chat_id))):
+            self._loading_shown[chat_id] = now
             self._show_loading(chat_id, seconds)
 
     def _show_loading(self, chat_id: str, seconds: int) -> None:
@@ -193,6 +205,42 @@ class EventQueue:
     def close(self) -> None:
         """Let pending side calls finish."""
         self._side_calls.shutdown(wait=True)
+
+
+INBOX_BATCH = 1000
+
+
+def take_inbox(runtime: Runtime) -> int:
+    """Move what the webhook stored in the SQLite inbox into `inbound_events` (see
+    models/inbox.py); returns how many rows were moved. Nothing to do on PostgreSQL."""
+    if runtime.inbox_engine is None:
+        return 0
+    moved = 0
+    while True:
+        with runtime.inbox(readonly=True) as s:  # the webhook keeps writing meanwhile
+            rows = s.execute(select(*(getattr(InboxEvent, c) for c in ("id", *MOVED_COLUMNS)))
+                             .order_by(InboxEvent.id).limit(INBOX_BATCH)).all()
+        if not rows:
+            return moved
+        with runtime.transaction() as s:
+            insert_ignore(s, InboundEvent, [{**{c: getattr(r, c) for c in MOVED_COLUMNS},
+                                             "status": EventStatus.PENDING, "attempts": 0} for r in rows],
+                          ["webhook_event_id"])
+        # Only now out of the inbox: a crash before this line moves them again, and the unique
+        # webhookEventId drops the copies.
+        with runtime.inbox() as s:
+            s.execute(delete(InboxEvent).where(InboxEvent.id <= rows[-1].id))
+        moved += len(rows)
+        if len(rows) < INBOX_BATCH:
+            return moved
+
+
+def inbox_waiting(runtime: Runtime) -> int:
+    """How many stored events wait in the SQLite inbox to be moved (0 on PostgreSQL)."""
+    if runtime.inbox_engine is None:
+        return 0
+    with runtime.inbox(readonly=True) as s:
+        return s.scalar(select(func.count(InboxEvent.id))) or 0
 
 
 def _event_due(now: Any) -> Any:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from werkzeug.serving import make_server
 
 from settings import Settings, normalize_database_url
@@ -60,7 +60,7 @@ def _prepare(url: str) -> None:
     runtime = Runtime.build(Settings(database_url=url))
     migrate(runtime)
     seed_centers(runtime)
-    runtime.engine.dispose()
+    runtime.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -129,7 +129,7 @@ def app(settings: Settings) -> Iterator[Any]:
 
     application = create_app(settings)
     yield application
-    application.extensions["runtime"].engine.dispose()
+    application.extensions["runtime"].dispose()
 
 
 @pytest.fixture
@@ -154,6 +154,21 @@ def db(runtime: Any) -> Iterator[Any]:
     session.close()
     if engine is not runtime.engine:
         engine.dispose()
+
+
+@pytest.fixture
+def stored_events(runtime: Any, db: Any) -> Any:
+    """Every event the webhook has stored, oldest first. On SQLite the webhook writes to an
+    inbox file of its own (models/inbox.py); this first runs the worker's own step that
+    moves those into `inbound_events`."""
+    from jobs.events import take_inbox
+    from models import InboundEvent
+
+    def read() -> list[Any]:
+        take_inbox(runtime)
+        db.expire_all()
+        return list(db.scalars(select(InboundEvent).order_by(InboundEvent.id)))
+    return read
 
 
 @pytest.fixture

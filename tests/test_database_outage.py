@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import InboundEvent
+from models.inbox import inbox_url
 from simulator import events as ev
 from tests.test_outbox_faults import assert_delivered_exactly_once_in_order
 
@@ -74,9 +75,10 @@ class TcpProxy:
 
 @pytest.fixture
 def outage(database_url: str) -> Iterator[object]:
-    """A way to take the database away: a cut relay (PostgreSQL) or a held lock (SQLite)."""
+    """A way to take the database away: a cut relay (PostgreSQL) or a held lock (SQLite) on the
+    file the webhook writes, its inbox (models/inbox.py)."""
     if database_url.startswith("sqlite"):
-        yield SqliteLock(database_url[len("sqlite:///"):])
+        yield SqliteLock(inbox_url(database_url)[len("sqlite:///"):])
         return
     parts = urlsplit(database_url)
     proxy = TcpProxy((parts.hostname, parts.port or 5432))

@@ -24,11 +24,6 @@ def _post(server: str, payload: Any) -> int:
     return post_webhook(f"{server}/callback", raw, sign(SECRET, raw))
 
 
-def _stored(db) -> list[InboundEvent]:
-    db.expire_all()
-    return list(db.scalars(select(InboundEvent).order_by(InboundEvent.id)))
-
-
 def _text_event(text: Any = "สวัสดีค่ะ") -> dict[str, Any]:
     event = ev.text(ev.random_user_id(), "x")
     event["message"]["text"] = text
@@ -63,38 +58,38 @@ BAD_EVENTS = {
 
 
 @pytest.mark.parametrize("name", sorted(BAD_EVENTS))
-def test_a_bad_event_is_dropped_and_the_good_one_beside_it_is_stored(server, db, name):
+def test_a_bad_event_is_dropped_and_the_good_one_beside_it_is_stored(server, db, stored_events, name):
     good = _text_event("ยายอยู่คนเดียว ไม่มีข้าวกิน")
     assert _post(server, {"destination": "U" + "1" * 32, "events": [BAD_EVENTS[name], good]}) == 200
-    assert [e.webhook_event_id for e in _stored(db)] == [good["webhookEventId"]]
+    assert [e.webhook_event_id for e in stored_events()] == [good["webhookEventId"]]
 
 
 @pytest.mark.parametrize("text", ["\ud800 ช่วยด้วย", "ยาย\x00ล้ม", "x" * 100_000, "🙏" * 6000])
-def test_odd_text_is_stored_clean_and_answered(server, db, worker, line, text):
+def test_odd_text_is_stored_clean_and_answered(server, db, stored_events, worker, line, text):
     event = _text_event(text)
     user = event["source"]["userId"]
     raw = json.dumps({"events": [event]}).encode()  # \ud800 goes over the wire as an escape
     assert post_webhook(f"{server}/callback", raw, sign(SECRET, raw)) == 200
     worker.run_until_idle()
-    [row] = _stored(db)
+    [row] = stored_events()
     assert row.status == "done"
     assert line.messages_to(user), "the citizen got no answer"
 
 
-def test_deeply_nested_body_is_400_not_500(server, db):
+def test_deeply_nested_body_is_400_not_500(server, db, stored_events):
     deep = b'{"events": [], "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     assert _post(server, deep) == 400
-    assert _stored(db) == []
+    assert stored_events() == []
 
 
-def test_deeply_nested_unknown_field_does_not_stop_the_event(server, db):
+def test_deeply_nested_unknown_field_does_not_stop_the_event(server, db, stored_events):
     event = _text_event("สวัสดี")
     nested: Any = "end"
     for _ in range(200):
         nested = {"n": nested}
     event["message"]["extra"] = nested
     assert _post(server, {"events": [event]}) == 200
-    [row] = _stored(db)
+    [row] = stored_events()
     assert "extra" not in row.payload["message"]
 
 
@@ -116,16 +111,16 @@ def _raw_post(server: str, length: int, sent: int) -> int:
     return int(answer.split()[1])
 
 
-def test_ten_megabyte_body_gets_413_not_a_reset_connection(server, db):
+def test_ten_megabyte_body_gets_413_not_a_reset_connection(server, db, stored_events):
     size = 10 * 1024 * 1024
     assert _raw_post(server, size, size) == 413
-    assert _stored(db) == []
+    assert stored_events() == []
 
 
-def test_non_object_bodies_are_400(server, db):
+def test_non_object_bodies_are_400(server, db, stored_events):
     for payload in ([], "events", 5, None, {"events": {"a": 1}}):
         assert _post(server, payload) == 400
-    assert _stored(db) == []
+    assert stored_events() == []
 
 
 # ---------------------------------------------------------------- property-based fuzzing

@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from models import InboundEvent, OutboundMessage
+from models import OutboundMessage
 from simulator import events as ev
 from simulator.events import post_webhook, sign
 from tests.conftest import SECRET
@@ -18,17 +18,17 @@ def _count(db, model) -> int:
     return db.scalar(select(func.count()).select_from(model))
 
 
-def test_empty_events_body_is_accepted(server, db):
+def test_empty_events_body_is_accepted(server, db, stored_events):
     body = ev.body([])
     assert post_webhook(f"{server}/callback", body, sign(SECRET, body)) == 200
-    assert _count(db, InboundEvent) == 0
+    assert len(stored_events()) == 0
 
 
 @pytest.mark.parametrize("signature", [None, "", "bm90LXRoZS1zaWduYXR1cmU=", sign("wrong-secret", b"x")])
-def test_bad_or_missing_signature_is_400_and_nothing_is_stored(server, db, signature):
+def test_bad_or_missing_signature_is_400_and_nothing_is_stored(server, db, stored_events, signature):
     body = ev.body([ev.text(ev.random_user_id(), "ช่วยด้วย")])
     assert post_webhook(f"{server}/callback", body, signature) == 400
-    assert _count(db, InboundEvent) == 0
+    assert len(stored_events()) == 0
 
 
 def test_signature_is_checked_on_raw_bytes_not_reserialised_json(server, db):
@@ -41,28 +41,28 @@ def test_signature_is_checked_on_raw_bytes_not_reserialised_json(server, db):
 
 @pytest.mark.parametrize("raw", [b"not json", b"{\"events\": \"nope\"}", b"[]", b"\xff\xfe{}",
                                  b"{\"events\": [], \"x\": NaN}"])
-def test_malformed_body_is_400_and_nothing_is_stored(server, db, raw):
+def test_malformed_body_is_400_and_nothing_is_stored(server, db, stored_events, raw):
     assert post_webhook(f"{server}/callback", raw, sign(SECRET, raw)) == 400
-    assert _count(db, InboundEvent) == 0
+    assert len(stored_events()) == 0
 
 
-def test_redelivered_event_is_not_answered_twice(webhook, line, worker, db):
+def test_redelivered_event_is_not_answered_twice(webhook, line, worker, db, stored_events):
     user = ev.random_user_id()
     event = ev.text(user, "สวัสดีค่ะ", line.issue_reply_token(user))
     assert webhook.send([event]) == 200
     assert webhook.send([ev.redelivered(event)]) == 200
     worker.run_until_idle()
-    assert _count(db, InboundEvent) == 1
+    assert len(stored_events()) == 1
     assert len(line.messages_to(user)) == 1
 
 
-def test_unknown_event_types_are_ignored(webhook, worker, db, line):
+def test_unknown_event_types_are_ignored(webhook, worker, db, stored_events, line):
     strange = ev.text(ev.random_user_id(), "x")
     strange["type"] = "somethingNew"
     strange.pop("message")
     assert webhook.send([strange]) == 200
     worker.run_until_idle()
-    assert _count(db, InboundEvent) == 0
+    assert len(stored_events()) == 0
     assert line.delivered == []
 
 

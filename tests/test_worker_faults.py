@@ -42,19 +42,22 @@ def _send_stream(webhook, users: list[str], script: list[str], pushes_for: int =
             assert webhook.send([event]) == 200
 
 
-def _unsettled(db) -> list[str]:
-    """What is still waiting: pending events, and outbox rows not yet sent (for the failure)."""
+def _unsettled(db, runtime=None) -> list[str]:
+    """What is still waiting: events in the inbox or pending, and outbox rows not yet sent."""
+    from jobs.events import inbox_waiting
+
     db.expire_all()
+    waiting = inbox_waiting(runtime) if runtime is not None else 0
     events = db.scalars(select(InboundEvent).where(InboundEvent.status == "pending")).all()
     rows = db.scalars(select(OutboundMessage)
                       .where(OutboundMessage.status.in_(("pending", "sending")))).all()
-    return ([f"event {e.id} attempts={e.attempts} due={e.next_attempt_at}" for e in events]
+    return ([f"{waiting} event(s) in the inbox"] * bool(waiting) + [f"event {e.id} attempts={e.attempts} due={e.next_attempt_at}" for e in events]
             + [f"row {r.id} {r.purpose} {r.status} attempts={r.attempts} due={r.next_attempt_at} "
                f"unknown={r.delivery_unknown} error={(r.last_error or '')[:40]}" for r in rows])
 
 
-def _settled(db) -> bool:
-    return not _unsettled(db)
+def _settled(db, runtime=None) -> bool:
+    return not _unsettled(db, runtime)
 
 
 def _wait(condition, limit: float, step=None, explain=None) -> None:
@@ -137,7 +140,7 @@ def test_a_worker_killed_mid_stream_loses_nothing_and_sends_nothing_twice(webhoo
             first.kill()
     second = _worker_process(runtime, line)
     try:
-        _wait(lambda: _settled(db), limit=120, explain=lambda: _unsettled(db)[:20])
+        _wait(lambda: _settled(db, runtime), limit=120, explain=lambda: _unsettled(db, runtime)[:20])
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(timeout=20)
