@@ -85,16 +85,25 @@ class Worker:
                 break
         return total
 
-    def run_forever(self) -> None:
+    def run_forever(self, jobs: str = "all") -> None:
         """Work until stopped; SIGTERM lets the current item finish, then exits.
 
-        The outbox has a loop of its own, so replies leave while later events are handled."""
-        log.info("worker %s started", self.name)
-        outbox = threading.Thread(target=self._loop, args=(self._outbox_jobs, self._outbox_wake),
-                                  name="outbox", daemon=True)
-        outbox.start()
-        self._loop(self._event_jobs, self._wake)
-        outbox.join(timeout=2 * self.settings.line_timeout_seconds + 5)
+        `jobs`: "all" runs the outbox in a thread of its own, so replies leave while later
+        events are handled; "events" leaves the outbox to another process and "outbox" runs
+        only the outbox (the Procfile's `worker` and `sender`: each gets a core and a GIL
+        of its own, which in a surge more than doubles what one process sends)."""
+        log.info("worker %s started (%s)", self.name, jobs)
+        if jobs == "outbox":
+            self._loop(self._outbox_jobs, self._outbox_wake)
+        else:
+            outbox = None
+            if jobs == "all":
+                outbox = threading.Thread(target=self._loop, args=(self._outbox_jobs, self._outbox_wake),
+                                          name="outbox", daemon=True)
+                outbox.start()
+            self._loop(self._event_jobs, self._wake)
+            if outbox is not None:
+                outbox.join(timeout=2 * self.settings.line_timeout_seconds + 5)
         self.close()
         log.info("worker %s stopped", self.name)
 
@@ -167,10 +176,19 @@ class Worker:
         return 0
 
 
-def main() -> None:
-    """Entry point of the worker process."""
+JOBS = ("all", "events", "outbox")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the worker process: `python worker.py [--jobs all|events|outbox]`."""
+    import argparse
+
     import settings as app_settings
 
+    parser = argparse.ArgumentParser(description="The intake service's background worker.")
+    parser.add_argument("--jobs", choices=JOBS, default="all",
+                        help="all (default); events and everything but the outbox; the outbox only")
+    jobs = parser.parse_args(argv).jobs
     settings = app_settings.from_env().check()
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -178,7 +196,7 @@ def main() -> None:
     worker = Worker(runtime)
     signal.signal(signal.SIGTERM, worker.stop)
     signal.signal(signal.SIGINT, worker.stop)
-    worker.run_forever()
+    worker.run_forever(jobs)
 
 
 if __name__ == "__main__":

@@ -91,13 +91,19 @@ def gunicorn_command(app_spec: str, port: int) -> list[str]:
     return out + ["--bind", f"127.0.0.1:{port}"]
 
 
-def worker_command(profile_to: str | None) -> list[str]:
-    """The Procfile's worker command with this venv's python (optionally under cProfile)."""
-    args = procfile()["worker"]
+def worker_command(profile_to: str | None, kind: str = "worker") -> list[str]:
+    """The Procfile's worker (or sender) command with this venv's python (optionally under
+    cProfile)."""
+    args = procfile()[kind]
     if args[0] != "python":
-        raise SystemExit(f"the Procfile's worker process is not python: {args[0]}")
+        raise SystemExit(f"the Procfile's {kind} process is not python: {args[0]}")
     profile = ["-m", "cProfile", "-o", profile_to] if profile_to else []
     return [sys.executable, *profile, *args[1:]]
+
+
+def background_kinds() -> list[str]:
+    """The Procfile's background process types, in order: `worker`, then `sender` if any."""
+    return [k for k in ("worker", "sender") if k in procfile()]
 
 
 class Processes:
@@ -196,6 +202,23 @@ class Database:
     def max_event_id(self) -> int:
         """The newest inbound event id (0 when none)."""
         return int(self.query("SELECT coalesce(max(id), 0) FROM inbound_events")[0][0])
+
+    def first_reply_stages(self, watermark: int) -> tuple[list[float], list[float]]:
+        """Per user's first event past watermark: seconds from stored to handled, and from its
+        reply queued to sent (where the first reply's time goes)."""
+        rows = self.query(
+            "SELECT e.chat_id, e.received_at, e.processed_at, o.created_at, o.sent_at "
+            "FROM inbound_events e JOIN outbound_messages o ON o.\"to\" = e.chat_id "
+            f"WHERE e.id > {int(watermark)} AND e.chat_id LIKE 'U%' AND o.sent_at IS NOT NULL "
+            "ORDER BY e.id, o.id")
+        waited, sending, seen = [], [], set()
+        for chat, received, processed, created, sent in rows:
+            if chat in seen or processed is None or _epoch(created) < _epoch(received):
+                continue
+            seen.add(chat)
+            waited.append(_epoch(processed) - _epoch(received))
+            sending.append(_epoch(sent) - _epoch(created))
+        return waited, sending
 
     def unsent_to_users(self) -> int:
         """Outbox rows to citizens (user ids) not sent yet."""
@@ -462,6 +485,7 @@ class Result:
     failed_events: int = 0
     cpu_note: str = ""
     line_calls: str = ""
+    stage_note: str = ""
 
 
 def first_replies(platform: FakeLinePlatform, load: Load) -> tuple[dict[str, float], dict[str, str]]:
@@ -569,9 +593,11 @@ def our_service(opts: Options, platform: FakeLinePlatform, procs: Processes, db:
     run_checked([str(BIN / release[0]), *release[1:]], env, ROOT)
     port = free_port()
     started = [procs.start("web", gunicorn_command("bot:app", port), env, ROOT)]
-    for i in range(workers):
-        started.append(procs.start(f"worker{i}", worker_command(profile if i == 0 else None), env, ROOT))
-    print(f"  (our service: web pid {started[0].pid}, worker pids "
+    for i in range(workers):  # one "worker" is each of the Procfile's background processes
+        for kind in background_kinds():
+            started.append(procs.start(f"{kind}{i}", worker_command(
+                profile if i == 0 and kind == "worker" else None, kind), env, ROOT))
+    print(f"  (our service: web pid {started[0].pid}, background pids "
           f"{' '.join(str(c.pid) for c in started[1:])})", file=sys.stderr, flush=True)
     try:
         wait_http(port, "/healthz")
@@ -606,6 +632,11 @@ def bench_ours(opts: Options, platform: FakeLinePlatform, procs: Processes, db: 
                                                      opts.drain_timeout)
         result = result_of(name, platform, load)
         result.cpu_note = meter.report()
+        waited, sending = db.first_reply_stages(watermark)
+        if waited:
+            result.stage_note = (f"first replies: stored -> handled p50 {pct(waited, 50):.2f} s, "
+                                 f"p95 {pct(waited, 95):.2f} s; queued -> sent p50 {pct(sending, 50):.2f} s, "
+                                 f"p95 {pct(sending, 95):.2f} s")
     result.failed_events = failed
     if last is not None and finished:
         result.e2e_rate = finished / (last - load.started)
@@ -683,6 +714,8 @@ def print_table(results: list[Result], echo: Result | None) -> None:
             print(f"    LINE API calls received by the fake platform: {r.line_calls}")
         if r.cpu_note:
             print(f"    {r.cpu_note}")
+        if r.stage_note:
+            print(f"    {r.stage_note}")
 
 
 # ---------------------------------------------------------------- main

@@ -42,6 +42,7 @@ from bench.bench_surge import (  # noqa: E402
     PostgresDatabase,
     Processes,
     SqliteDatabase,
+    background_kinds,
     base_env,
     plan,
     postgres_answers,
@@ -68,7 +69,7 @@ def store_backlog(url: str, platform: FakeLinePlatform, order: list[tuple[str, s
         batch.append(event)
     for start in range(0, len(batch), 100):
         _store(runtime, valid_events(batch[start:start + 100]))
-    runtime.engine.dispose()
+    runtime.dispose()
 
 
 def cpu_seconds(pid: int) -> float:
@@ -105,7 +106,7 @@ def count_statements(url: str, platform: FakeLinePlatform, order: list[tuple[str
         worker.run_until_idle(max_rounds=10_000)
     finally:
         worker.close()
-        runtime.engine.dispose()
+        runtime.dispose()
     return counts
 
 
@@ -146,9 +147,9 @@ def main(argv: list[str] | None = None) -> None:
         platform.clear()  # before the backlog: clearing forgets the reply tokens too
         store_backlog(db.url, platform, order)
         started = time.perf_counter()
-        children = [procs.start(f"worker{i}", worker_command(
-            os.path.abspath(opts.profile) if opts.profile and i == 0 else None), env, ROOT)
-            for i in range(opts.workers)]
+        children = [procs.start(f"{kind}{i}", worker_command(
+            os.path.abspath(opts.profile) if opts.profile and i == 0 and kind == "worker" else None, kind),
+            env, ROOT) for i in range(opts.workers) for kind in background_kinds()]
         cpu: dict[int, float] = {}
         spy = None
         if opts.py_spy:

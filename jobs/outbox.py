@@ -18,7 +18,9 @@ from runtime import Runtime
 
 log = logging.getLogger("worker.outbox")
 
-BATCH = 500
+# A round's rows must all be answered before the next round starts, so a round is kept
+# small: in a surge a fresh reply waits for one short round, not for 500 staff updates.
+BATCH = 100
 # Hotline alerts first, then replies (their token is only good for about a minute), then
 # other alerts to staff, then everything else.
 PRIORITY = {"hotline_alert": 0, "reply": 1}
@@ -113,6 +115,9 @@ class OutboxSender:
         blocked = False
         for row_id in queue.ids:
             if blocked or self._stop.is_set() or row_id not in rows:
+                # Not ours (another worker claimed it first) or not reached: later rows of an
+                # ordered queue must not overtake it.
+                blocked = blocked or queue.ordered
                 outcomes[row_id] = None
                 continue
             outcome = self.sender.send(rows[row_id])
@@ -132,14 +137,18 @@ class OutboxSender:
             return [], {}
         with self.runtime.transaction() as s:
             self._recover_stale(s, now)
-            due = s.execute(select(OutboundMessage.id, OutboundMessage.to, OutboundMessage.ordered,
-                                   OutboundMessage.purpose)
-                            .where(OutboundMessage.status == SendStatus.PENDING,
-                                   OutboundMessage.next_attempt_at <= now)
-                            .order_by(OutboundMessage.id).limit(BATCH)).all()
+            columns = (OutboundMessage.id, OutboundMessage.to, OutboundMessage.ordered, OutboundMessage.purpose)
+            is_due = and_(OutboundMessage.status == SendStatus.PENDING, OutboundMessage.next_attempt_at <= now)
+            # The oldest due rows, and every due hotline alert however many are older: an alert
+            # is never held behind anything (it is not ordered), so it may jump the queue.
+            due = {tuple(r) for r in s.execute(select(*columns).where(is_due)
+                                               .order_by(OutboundMessage.id).limit(BATCH))}
+            due |= {tuple(r) for r in s.execute(select(*columns).where(
+                is_due, OutboundMessage.purpose == "hotline_alert").limit(BATCH))}
+            due = sorted(due)
             if not due:
                 return [], {}
-            queues = [q for q in plan([tuple(r) for r in due]) if self._clear_to_send(s, q)]
+            queues = [q for q in plan(due) if self._clear_to_send(s, q)]
             ids = [i for q in queues for i in q.ids]
             claimed: dict[int, OutboundMessage] = {}
             for chunk in range(0, len(ids), 400):  # within every database's parameter limit
@@ -208,3 +217,4 @@ class OutboxSender:
         else:
             row.status = SendStatus.FAILED
             log.error("LINE send %s failed for good: %s", row.id, row.last_error.split(":")[0])
+

@@ -76,26 +76,36 @@ def _sqlite_begin(conn: Any) -> None:
     if options.get("readonly", False):
         conn.exec_driver_sql("BEGIN")
     elif "busy_ms" in options:
-        _begin_eagerly(conn, options["busy_ms"] / 1000)
+        _begin_eagerly(conn, options["busy_ms"] / 1000, WEBHOOK_POLL_SECONDS)
     else:
-        conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_MS}")
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        _begin_eagerly(conn, BUSY_MS / 1000, WRITER_POLL_SECONDS)
 
 
-def _begin_eagerly(conn: Any, limit: float) -> None:
-    # SQLite's own busy handler sleeps longer and longer between tries (up to 100 ms), so a
-    # webhook waiting on it loses every short gap between the worker's transactions. Trying
-    # every half millisecond takes the first gap; after `limit` the caller answers 503.
+# SQLite's own busy handler sleeps longer and longer between tries (25-100 ms once a wait
+# passes 80 ms), so a writer waiting on it loses every short gap between other writers'
+# transactions: the worker and the sender, each in its own process, lost seconds that way
+# in a surge. Every writer tries again after a short sleep instead; the webhook (LINE waits
+# for it) tries twice as often, so it takes the first gap. A process has one or two writing
+# threads, so the tries cost little CPU.
+WEBHOOK_POLL_SECONDS = 0.0005
+WRITER_POLL_SECONDS = 0.001
+
+
+def _begin_eagerly(conn: Any, limit: float, poll: float) -> None:
+    """BEGIN IMMEDIATE, tried every `poll` seconds for at most `limit` (then it raises)."""
     conn.exec_driver_sql("PRAGMA busy_timeout=0")
     deadline = time.monotonic() + limit
     while True:
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-            return
+            break
         except OperationalError as exc:
             if "locked" not in str(exc.orig) or time.monotonic() > deadline:
                 raise
-            time.sleep(0.0005)
+            time.sleep(poll)
+    # Statements inside the transaction (and later reads on this connection) wait the usual
+    # way: a checkpoint can hold them for a moment.
+    conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_MS}")
 
 
 def make_engine(url: str) -> Engine:

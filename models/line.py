@@ -58,7 +58,8 @@ class InboundEvent(Base):
     """A webhook event, stored before the webhook answers, handled later by the worker."""
 
     __tablename__ = "inbound_events"
-    __table_args__ = (Index("ix_inbound_events_status_chat", "status", "chat_id", "id"),)
+    __table_args__ = (Index("ix_inbound_events_status_chat", "status", "chat_id", "id"),
+                      Index("ix_inbound_events_chat_received", "chat_id", "received_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     webhook_event_id: Mapped[str] = mapped_column(String(64), unique=True)

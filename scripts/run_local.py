@@ -58,14 +58,16 @@ def init_database(env: dict[str, str], simulate: bool) -> None:
 
 
 def start(env: dict[str, str], simulate: bool) -> list[subprocess.Popen]:
-    """Start the simulator (if needed), the web server and the worker."""
+    """Start the simulator (if needed), the web server, the worker and the sender."""
     bin_dir = Path(sys.executable).parent
     commands = []
     if simulate:
         commands.append([sys.executable, "-m", "simulator"])
     commands.append([str(bin_dir / "gunicorn"), "bot:app", "--bind", f"127.0.0.1:{env['PORT']}",
                      "--workers", "2", "--threads", "4"])
-    commands.append([sys.executable, "worker.py"])
+    # As the Procfile: the worker handles events, the sender delivers the outbox.
+    commands.append([sys.executable, "worker.py", "--jobs", "events"])
+    commands.append([sys.executable, "worker.py", "--jobs", "outbox"])
     return [subprocess.Popen(cmd, cwd=ROOT, env=env) for cmd in commands]
 
 
