@@ -21,7 +21,7 @@ TRAINING_FILES = (
     "dev_shared.jsonl", "train_contact.jsonl", "train_former_v3.jsonl", "train_gaps_v3.jsonl",
     "train_former_v4.jsonl", "train_former_v5.jsonl",
 )
-HELDOUT_FILE = "heldout_v6.jsonl"  # the newest set never trained on (README)
+HELDOUT_FILE = "heldout_v7.jsonl"  # the newest set never trained on (README)
 
 
 @cache

@@ -30,8 +30,10 @@ LOCK_SECONDS = 15
 MAX_EVENT_ATTEMPTS = 3
 # A round takes the chats whose oldest waiting event is oldest, and at most a few events of
 # each: in a surge every new person's first message is answered in the next round instead
-# of after everything the people before them wrote. Per-chat order is kept.
-CHATS_PER_ROUND = 200
+# of after everything the people before them wrote. Per-chat order is kept. A round is 50
+# chats, not all of them: with several workers the first to lock would take every chat and
+# leave the others idle.
+CHATS_PER_ROUND = 50
 EVENTS_PER_CHAT_PER_ROUND = 1
 # A round ends after this long (the rest waits for the next one), so locks never run out
 # while a chat waits its turn.
