@@ -62,6 +62,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # loses nothing; only a power cut can lose the last commits (production uses PostgreSQL).
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # PDPA: what is erased or deleted (a story, a phone, the inbox's copies of messages) is
+    # overwritten with zeros in the file, not left readable in free space (the default of
+    # some SQLite builds only).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
