@@ -52,15 +52,8 @@ class Runtime:
             bind = bind.execution_options(readonly=True)
         elif busy_ms is not None:
             bind = bind.execution_options(busy_ms=busy_ms)
-        session = Session(bind=bind, expire_on_commit=False)
-        try:
+        with _unit_of_work(Session(bind=bind, expire_on_commit=False)) as session:
             yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
 
     def dispose(self) -> None:
         """Close every pooled connection (the main file and the inbox)."""
@@ -76,14 +69,8 @@ class Runtime:
             session = self.session_factory()
         else:
             session = self.session_factory(bind=self.engine.execution_options(busy_ms=busy_ms))
-        try:
+        with _unit_of_work(session) as session:
             yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -94,3 +81,16 @@ class Runtime:
             session.rollback()
         finally:
             session.close()
+
+
+@contextmanager
+def _unit_of_work(session: Session) -> Iterator[Session]:
+    """Commit the session at the end of the block, roll it back on any error, always close it."""
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

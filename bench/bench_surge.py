@@ -746,6 +746,19 @@ def parse_args(argv: list[str] | None) -> Options:
                    a.drain_timeout, a.load_timeout, *absolute)
 
 
+@contextmanager
+def bench_stage(tmp: Path) -> Iterator[tuple[ExitStack, Processes, FakeLinePlatform]]:
+    """What every benchmark run stands on: an exit stack that removes tmp at the end, the
+    child processes (stopped at the end) and the fake LINE platform (real HTTP)."""
+    with ExitStack() as stack:
+        stack.callback(shutil.rmtree, tmp, True)
+        procs = Processes(tmp)
+        stack.callback(procs.stop_all)
+        platform = FakeLinePlatform(TOKEN, SECRET).start()
+        stack.callback(platform.stop)
+        yield stack, procs, platform
+
+
 def open_database(kind: str, opts: Options, tmp: Path, tag: str, stack: ExitStack) -> Database:
     """A fresh database of kind, closed (and dropped) when the run ends."""
     db: Database = (SqliteDatabase(Path(tempfile.mkdtemp(dir=tmp))) if kind == "sqlite"
@@ -766,12 +779,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"surge: {opts.events} signed text events from {opts.users} users over {opts.connections} "
           f"connections; web as the Procfile: {shlex.join(gunicorn_command('bot:app', 0)[2:])}; "
           f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", flush=True)
-    with ExitStack() as stack:
-        stack.callback(shutil.rmtree, tmp, True)
-        procs = Processes(tmp)
-        stack.callback(procs.stop_all)
-        platform = FakeLinePlatform(TOKEN, SECRET).start()
-        stack.callback(platform.stop)
+    with bench_stage(tmp) as (stack, procs, platform):
         echo = bench_echo(opts, platform, procs)
         main_db = open_database(opts.database, opts, tmp, "main", stack)
         ours = bench_ours(opts, platform, procs, main_db, opts.workers, opts.profile_worker, opts.py_spy)

@@ -26,7 +26,6 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,10 +39,10 @@ from bench.bench_surge import (  # noqa: E402
     STAFF,
     TOKEN,
     PostgresDatabase,
-    Processes,
     SqliteDatabase,
     background_kinds,
     base_env,
+    bench_stage,
     plan,
     postgres_answers,
     procfile,
@@ -125,12 +124,7 @@ def main(argv: list[str] | None = None) -> None:
     if opts.database == "postgresql" and not postgres_answers(PG_ADMIN_URL):
         raise SystemExit(f"PostgreSQL does not answer at {PG_ADMIN_URL}")
     tmp = Path(tempfile.mkdtemp(prefix="bench-worker-"))
-    with ExitStack() as stack:
-        stack.callback(shutil.rmtree, tmp, True)
-        procs = Processes(tmp)
-        stack.callback(procs.stop_all)
-        platform = FakeLinePlatform(TOKEN, SECRET).start()
-        stack.callback(platform.stop)
+    with bench_stage(tmp) as (stack, procs, platform):
 
         def fresh(tag: str):
             db = (SqliteDatabase(Path(tempfile.mkdtemp(dir=tmp))) if opts.database == "sqlite"
