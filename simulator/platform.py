@@ -279,7 +279,7 @@ class FakeLinePlatform:
                   statuses: tuple[int, ...] = (500, 429), seed: int = 0,
                   path_prefix: str = "/v2/bot/message/", max_streak: int = 2) -> None:
         """Make a share of message calls fail (an error, nothing done) or answer late (done);
-        the same request body fails at most `max_streak` times in a row."""
+        the same request body fails or answers late at most `max_streak` times in a row."""
         with self._lock:
             self._chaos = Chaos(fault_rate, late_rate, late_seconds, statuses, random.Random(seed),
                                 max_streak, path_prefix)
@@ -296,13 +296,16 @@ class FakeLinePlatform:
             if chaos is None or not path.startswith(chaos.prefix):
                 return 0, 0.0
             roll, key = chaos.rng.random(), repr(body)
-            if roll < chaos.fault_rate and chaos.streaks.get(key, 0) < chaos.max_streak:
-                chaos.streaks[key] = chaos.streaks.get(key, 0) + 1
+            # A late answer is a failure too from the caller's side (it timed out), so both
+            # count towards the streak: however unlucky, a body gets through on its
+            # (max_streak + 1)-th try, as a real platform's outages end.
+            if chaos.streaks.get(key, 0) >= chaos.max_streak or roll >= chaos.fault_rate + chaos.late_rate:
+                chaos.streaks.pop(key, None)
+                return 0, 0.0
+            chaos.streaks[key] = chaos.streaks.get(key, 0) + 1
+            if roll < chaos.fault_rate:
                 return chaos.rng.choice(chaos.statuses), 0.0
-            chaos.streaks.pop(key, None)
-            if roll < chaos.fault_rate + chaos.late_rate:
-                return 0, chaos.late_seconds
-            return 0, 0.0
+            return 0, chaos.late_seconds
 
     def take_delay(self, path: str) -> float:
         """Return (and count down) the delay for path, 0 when none."""
