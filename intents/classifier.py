@@ -213,7 +213,7 @@ def _classify(models: Models, text: str) -> Classification:
     preds = models.predict_text(info.text, info.tokens, _gram_weight(info.text))
     kind, kind_conf = _kind(preds, info, signals)
     topic, confidence, alternatives = _topic(preds, info, kind, kind_conf)
-    urgency, uncertain = _urgency(preds, kind, topic, confidence, signals)
+    urgency, uncertain = _urgency(preds, kind, topic, confidence, signals, info.cues)
     decided = _Decision(kind, topic, urgency, uncertain, confidence, alternatives)
     kind, topic, urgency, uncertain, confidence, alternatives = _migrant(info, language, preds,
                                                                          decided)
@@ -261,6 +261,9 @@ def _kind(preds: Predictions, info: Analysis, signals: UrgencyCues) -> tuple[str
         return "follow_up", dict(ranked).get("follow_up", 0.0)
     if kind == "problem" and _asks_about_a_service(ranked, info, signals):
         return "inquiry", dict(ranked).get("inquiry", 0.0)
+    if kind in _SMALL_TALK and _short_danger(info, signals):
+        # "ผัวตีค่ะ": a few words naming harm are a problem, never small talk.
+        return "problem", dict(ranked).get("problem", 0.0)
     if kind == "problem" or not _reads_as_emergency(kind, preds, signals):
         return kind, conf
     self_harm = info.cues.get("self_harm")
@@ -272,6 +275,17 @@ def _kind(preds: Predictions, info: Analysis, signals: UrgencyCues) -> tuple[str
     # No exception for pranks: swearing ("ชีวิตแม่งไร้ค่า") is no joke, and a message that
     # says it is one ("555 ล้อเล่น") never reads as an emergency (urgency.yaml joke_veto).
     return "problem", dict(ranked).get("problem", 0.0)
+
+
+_SMALL_TALK = frozenset({"chitchat", "prank", "suggestion"})
+_HARM_CUES = ("violence", "violence_ongoing", "self_harm", "confinement", "sexual")
+_SHORT_CHARS = 30  # up to this many characters a message is a few words
+
+
+def _short_danger(info: Analysis, signals: UrgencyCues) -> bool:
+    """Tell whether a message of a few words names harm done to someone (not as a joke)."""
+    return (len(info.text) <= _SHORT_CHARS and not signals.safe
+            and any(info.cues[name].active for name in _HARM_CUES if name in info.cues))
 
 
 _BENEFIT_CUES = ("benefit_elderly", "benefit_disabled", "benefit_child")
@@ -395,7 +409,7 @@ def _text_age_groups(info: Analysis) -> set[str]:
 
 
 def _urgency(preds: Predictions, kind: str, topic: str, confidence: float,
-             signals: UrgencyCues) -> tuple[str, bool]:
+             signals: UrgencyCues, cues: dict[str, Cue]) -> tuple[str, bool]:
     """Decide urgency and whether to ask once because it might be an emergency."""
     always = set(_topics().get("always_emergency_topics") or ())
     p_emergency = dict(preds.urgency).get("emergency", 0.0)
@@ -424,13 +438,30 @@ def _urgency(preds: Predictions, kind: str, topic: str, confidence: float,
             return "emergency", False
         return ("high" if signals.high else "normal"), True
     uncertain = signals.vetoed or signals.uncertain or p_emergency >= table.uncertain_probability
-    if uncertain and p_emergency >= table.emergency_probability:
+    if uncertain and p_emergency >= table.emergency_probability and _model_may_alert(
+            p_emergency, signals, cues):
         # The learned model decides between asking and alerting, where the rules found a
         # danger cue and where they found none (new wording, English, romanised Thai). A
         # "safe now" phrase does not stop it: the model has learned those phrases in context
         # ("หนีมาอยู่ในไร่อ้อยหลังบ้าน มือถือแบตใกล้หมด" is hiding, not safe).
         return "emergency", False
     return ("high" if signals.high else "normal"), uncertain
+
+
+# Cue groups that name people or roles, not what happens to them.
+_PEOPLE_CUES = frozenset({"child", "elderly", "disabled", "spouse", "self_person", "reporter_role",
+                          "other_person"})
+_BARE_ALERT_PROBABILITY = 0.6  # the model alone alerts on a message with nothing but people
+
+
+def _model_may_alert(p_emergency: float, signals: UrgencyCues, cues: dict[str, Cue]) -> bool:
+    """Tell whether the learned model alone may call an emergency: a message with no cue
+    but people words ("ต.แม่เหียะ อ.เมือง จ.เชียงใหม่", a name) needs a surer model; below
+    that the service asks once."""
+    if signals.vetoed or signals.uncertain:
+        return True
+    bare = all(name in _PEOPLE_CUES for name, cue in cues.items() if cue.active)
+    return not bare or p_emergency >= _BARE_ALERT_PROBABILITY
 
 
 class _Decision(NamedTuple):

@@ -32,6 +32,21 @@ _SCRIPT_SPACE = re.compile("|".join(rf"(?<=[{block}]) (?=[{block}])" for block i
     "\u1000-\u109f", "\u0e80-\u0eff", "\u1780-\u17ff")))
 
 
+# Thai written a word at a time ("ผม ทำงาน เรือ ไม่ได้ ตังค์ 5 เดือน หัวหน้า ตี ผม"), as many
+# migrant workers and learners type it: Thai puts spaces between phrases, not words, so
+# cue phrases ("ไม่ได้ตังค์", "ตีผม") would never match. Such a message is joined up.
+_THAI_SPACE = re.compile(r"(?<=[\u0e01-\u0e4e]) (?=[\u0e01-\u0e4e])")
+_THAI_WORD = re.compile(r"[\u0e01-\u0e4e]+")
+_SPACED_MIN_WORDS = 6  # Thai runs needed before a message can read as spaced word by word
+_SPACED_MEDIAN = 5  # ... and the median length of those runs, in characters, at most
+
+
+def _word_spaced_thai(text: str) -> bool:
+    """Tell whether Thai is spaced word by word (most runs a short word), not by phrase."""
+    runs = sorted(len(run) for run in _THAI_WORD.findall(text) if len(run) > 1)
+    return len(runs) >= _SPACED_MIN_WORDS and runs[len(runs) // 2] <= _SPACED_MEDIAN
+
+
 @lru_cache(maxsize=1)
 def _replacers() -> tuple[re.Pattern[str], dict[str, str], re.Pattern[str], dict[str, str]]:
     """Compile the substring and whole-word replacement tables from normalize.yaml."""
@@ -90,4 +105,6 @@ def normalize(text: str) -> str:
     text = sub_re.sub(lambda m: subs[m.group(1)], text)
     text = word_re.sub(lambda m: words[m.group(1)], text)
     text = _SPACES.sub(" ", text).strip()
-    return _SCRIPT_SPACE.sub("", text) if _SCRIPT_SPACE.search(text) else text
+    if _SCRIPT_SPACE.search(text):
+        text = _SCRIPT_SPACE.sub("", text)
+    return _THAI_SPACE.sub("", text) if _word_spaced_thai(text) else text
