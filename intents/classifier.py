@@ -261,6 +261,9 @@ def _kind(preds: Predictions, info: Analysis, signals: UrgencyCues) -> tuple[str
         return "follow_up", dict(ranked).get("follow_up", 0.0)
     if kind == "problem" and _asks_about_a_service(ranked, info, signals):
         return "inquiry", dict(ranked).get("inquiry", 0.0)
+    if kind == "inquiry" and _tells_without_asking(ranked, info):
+        # "หนูอายุ 15 ถูกพ่อเลี้ยงทำร้าย": a story that asks nothing is someone needing help.
+        return "problem", dict(ranked).get("problem", 0.0)
     if kind in _SMALL_TALK and _short_danger(info, signals):
         # "ผัวตีค่ะ": a few words naming harm are a problem, never small talk.
         return "problem", dict(ranked).get("problem", 0.0)
@@ -275,6 +278,17 @@ def _kind(preds: Predictions, info: Analysis, signals: UrgencyCues) -> tuple[str
     # No exception for pranks: swearing ("ชีวิตแม่งไร้ค่า") is no joke, and a message that
     # says it is one ("555 ล้อเล่น") never reads as an emergency (urgency.yaml joke_veto).
     return "problem", dict(ranked).get("problem", 0.0)
+
+
+_ASKING_CUES = ("question", "request", "mig_question")
+_TELLING_DOUBT = 0.25  # problem probability that, with no question at all, outweighs "inquiry"
+
+
+def _tells_without_asking(ranked: list[tuple[str, float]], info: Analysis) -> bool:
+    """Tell whether a message the kind model files as an inquiry asks nothing (no question
+    word, no request, no "?") while the model also sees a problem in it."""
+    return (not any(name in info.cues for name in _ASKING_CUES) and "?" not in info.text
+            and dict(ranked).get("problem", 0.0) >= _TELLING_DOUBT)
 
 
 _SMALL_TALK = frozenset({"chitchat", "prank", "suggestion"})
@@ -415,7 +429,7 @@ def _urgency(preds: Predictions, kind: str, topic: str, confidence: float,
     p_emergency = dict(preds.urgency).get("emergency", 0.0)
     table = rules()
     if kind in _CONTACT_KINDS:
-        return _contact_urgency(p_emergency, signals, table)
+        return _contact_urgency(p_emergency, signals, table, _bare(cues, _PLAIN_CONTACT_CUES))
     if kind != "problem":
         return "normal", signals.emergency or signals.uncertain
     if signals.emergency:
@@ -452,6 +466,9 @@ def _urgency(preds: Predictions, kind: str, topic: str, confidence: float,
 _PEOPLE_CUES = frozenset({"child", "elderly", "disabled", "spouse", "self_person", "reporter_role",
                           "other_person"})
 _BARE_ALERT_PROBABILITY = 0.6  # the model alone alerts on a message with nothing but people
+# ... and, in a follow-up, inquiry or complaint, cues that only say what kind of contact it is.
+_PLAIN_CONTACT_CUES = _PEOPLE_CUES | {"request", "follow_up", "earlier_report", "question", "greeting",
+                                      "complaint", "suggestion"}
 
 
 def _model_may_alert(p_emergency: float, signals: UrgencyCues, cues: dict[str, Cue]) -> bool:
@@ -460,8 +477,12 @@ def _model_may_alert(p_emergency: float, signals: UrgencyCues, cues: dict[str, C
     that the service asks once."""
     if signals.vetoed or signals.uncertain:
         return True
-    bare = all(name in _PEOPLE_CUES for name, cue in cues.items() if cue.active)
-    return not bare or p_emergency >= _BARE_ALERT_PROBABILITY
+    return not _bare(cues, _PEOPLE_CUES) or p_emergency >= _BARE_ALERT_PROBABILITY
+
+
+def _bare(cues: dict[str, Cue], plain: frozenset[str]) -> bool:
+    """Tell whether every active cue of a message is one of the plain groups."""
+    return all(name in plain for name, cue in cues.items() if cue.active)
 
 
 class _Decision(NamedTuple):
@@ -486,16 +507,20 @@ def _migrant(info: Analysis, language: str, preds: Predictions, decided: _Decisi
                          max(confidence, _RULE_CONFIDENCE), others)
     if language in _MIGRANT_LANGUAGES and _readable_letters(info.text) < _MIGRANT_READABLE:
         # The models have seen few lines in these scripts (most of them emergencies), so
-        # their guesses are not used: a greeting stays a greeting, anything else is an
-        # inquiry the conversation answers with a callback by an interpreter, asking once
-        # about danger.
+        # their guesses are not used: a greeting stays a greeting, a question is an inquiry,
+        # anything else is someone asking for help (no money, no food, nowhere to sleep: a
+        # welfare problem). The conversation opens a case for a callback by an interpreter
+        # either way, asking once about danger.
         if decided.kind == "chitchat":
             return _Decision("chitchat", NONE, "normal", False, decided.confidence, ())
-        return _Decision("inquiry", NONE, "normal", True, 0.0, ())
+        if "mig_question" in info.cues or "?" in info.text:
+            return _Decision("inquiry", NONE, "normal", True, 0.0, ())
+        return _Decision("problem", _MIGRANT_DEFAULT_TOPIC, "normal", True, 0.0, ())
     return decided
 
 
 _MIGRANT_WORK_CUES = ("mig_unpaid", "mig_document")
+_MIGRANT_DEFAULT_TOPIC = "hardship"  # general welfare (DSDW) until an interpreter has read it
 _RULE_CONFIDENCE = 0.9  # topic confidence of a rule-made topic (no question about the topic)
 
 
@@ -517,7 +542,7 @@ def _readable_letters(text: str) -> int:
 
 
 def _contact_urgency(p_emergency: float, signals: UrgencyCues,
-                     table: UrgencyRules) -> tuple[str, bool]:
+                     table: UrgencyRules, bare: bool = False) -> tuple[str, bool]:
     """Urgency of a follow-up, inquiry or complaint: emergency when it describes danger now.
 
     "About the case I reported yesterday: today I found her on the floor" is new danger.
@@ -528,8 +553,10 @@ def _contact_urgency(p_emergency: float, signals: UrgencyCues,
         return "emergency", False
     if not signals.safe and p_emergency >= table.contact_emergency_probability:
         return "emergency", False
-    uncertain = (signals.emergency or signals.uncertain
-                 or p_emergency >= table.uncertain_probability)
+    # "ขอตามเรื่อง OSS-2569-000001 ค่ะ": with nothing but a case number and people, the model
+    # alone must be surer before the service asks about danger.
+    ask_from = _BARE_ALERT_PROBABILITY if bare else table.uncertain_probability
+    uncertain = signals.emergency or signals.uncertain or p_emergency >= ask_from
     return "normal", uncertain
 
 
