@@ -205,24 +205,34 @@ class EventQueue:
                     pending[chat_id].append((event_id, due))
             for chat_id in pending:
                 self._locked_at[chat_id] = now
-                if pending[chat_id] and chat_id.startswith("U"):  # LINE animates one-to-one chats only
-                    self._maybe_show_loading(s, chat_id, pending[chat_id][0][0])
+            # LINE animates one-to-one chats only
+            self._maybe_show_loading(s, {c: e[0][0] for c, e in pending.items() if e and c.startswith("U")})
         return pending
 
-    def _maybe_show_loading(self, s: Any, chat_id: str, first_id: int) -> None:
+    def _maybe_show_loading(self, s: Any, first_ids: dict[str, int]) -> None:
         # At most one animation per chat while one could still be running: in a surge a
         # citizen writing line after line got one call to LINE per line (a third of the
         # worker's time), and LINE ends the animation anyway when the answer arrives.
+        # The round's chats are looked up together: two statements, not two per chat.
         now = time.monotonic()
-        if now - self._loading_shown.get(chat_id, -LOADING_SECONDS) < LOADING_SECONDS:
-            return
         if len(self._loading_shown) > 10_000:
             self._loading_shown = {c: t for c, t in self._loading_shown.items() if now - t < LOADING_SECONDS}
-        payload = s.get(InboundEvent, first_id).payload or {}
+        first_ids = {c: i for c, i in first_ids.items()
+                     if now - self._loading_shown.get(c, -LOADING_SECONDS) >= LOADING_SECONDS}
+        if not first_ids:
+            return
+        payloads = dict(s.execute(select(InboundEvent.id, InboundEvent.payload)
+                                  .where(InboundEvent.id.in_(list(first_ids.values())))).all())
         # The cheap test first; the count of queued messages only when it could matter.
-        if loading_seconds(payload, 0) and (seconds := loading_seconds(payload, queued_messages(s, chat_id))):
-            self._loading_shown[chat_id] = now
-            self._show_loading(chat_id, seconds)
+        stories = {c: payloads.get(i) or {} for c, i in first_ids.items()
+                   if loading_seconds(payloads.get(i) or {}, 0)}
+        if not stories:
+            return
+        queued = queued_messages(s, list(stories))
+        for chat_id, payload in stories.items():
+            if seconds := loading_seconds(payload, queued.get(chat_id, 0)):
+                self._loading_shown[chat_id] = now
+                self._show_loading(chat_id, seconds)
 
     def _show_loading(self, chat_id: str, seconds: int) -> None:
         # LINE's typing dots while the answer is being made; sent beside the work, never
