@@ -125,10 +125,13 @@ def create_case(session: Session, settings: Settings, intake: Intake, place: Any
                 legal_basis="consent" if intake.consent else "vital_interest",
                 created_at=now, updated_at=now, ack_due_at=ack_deadline(intake.urgency, now))
     apply_place(case, intake.place)
-    session.add(case)
-    case.record("created", actor=f"line:{intake.reporter}", kind=intake.kind,
-                topic=intake.topic, urgency=intake.urgency)
-    route_case(session, case, place)
+    # One INSERT of the routed case: the centre lookups must not flush it half-made (an
+    # INSERT, then an UPDATE for the centre).
+    with session.no_autoflush:
+        session.add(case)
+        case.record("created", actor=f"line:{intake.reporter}", kind=intake.kind,
+                    topic=intake.topic, urgency=intake.urgency)
+        route_case(session, case, place)
     session.flush()
     notify_new_case(session, settings, case)
     return case
