@@ -176,8 +176,13 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  drained {finished} events ({failed} failed, {unfinished} left) in {elapsed:.1f} s: "
               f"{finished / elapsed:.0f} events/s including the worker's start")
         total_cpu = sum(cpu.values())
+        kinds = [kind for _ in range(opts.workers) for kind in background_kinds()]
+        per_kind = Counter()
+        for kind, c in zip(kinds, children, strict=True):
+            per_kind[kind] += cpu.get(c.pid, 0.0)
         print(f"  worker CPU {total_cpu:.1f} s = {1000 * total_cpu / max(finished, 1):.2f} ms per event "
-              f"(start included)")
+              f"(start included; " + ", ".join(f"{k} {1000 * v / max(finished, 1):.2f}" for k, v in per_kind.items())
+              + ")")
         print("  outbox rows by purpose (with a reply token): "
               + ", ".join(f"{p} {n} ({r})" for p, n, r in purposes))
         print(f"  LINE calls: {', '.join(f'{n} {k}' for k, n in calls.most_common())}")
