@@ -92,6 +92,7 @@ class EventQueue:
         handled and what is left. A chat whose event failed or waits for its retry is added
         to `stopped`: its later events must not overtake it."""
         handled: list[EventOutcome] = []
+        finished: list[tuple[InboundEvent, datetime]] = []
         failed: list[tuple[int, Exception]] = []
         stopping: set[str] = set()
         ends = min(deadline, time.monotonic() + BATCH_SECONDS)
@@ -109,8 +110,9 @@ class EventQueue:
                     if due and due > utcnow():  # waiting for its retry
                         stopping.add(chat_id)
                         continue
+                    done: list[tuple[InboundEvent, datetime]] = []
                     try:
-                        outcome = self._in_savepoint(s, event_id, chat_id, event_id in locked)
+                        outcome = self._in_savepoint(s, event_id, chat_id, event_id in locked, done)
                     except _EventError as err:
                         exc = err.__cause__
                         log.exception("event %s failed", event_id, exc_info=exc)
@@ -118,6 +120,10 @@ class EventQueue:
                         stopping.add(chat_id)
                         continue
                     handled.append(outcome)
+                    finished += done
+                # Marked done together: one UPDATE for the batch, in its transaction.
+                for row, at in finished:
+                    row.status, row.processed_at, row.payload = EventStatus.DONE, at, None
         except Exception:
             # Nothing of this batch was committed: its events again, each in a transaction of
             # its own, so one that fails cannot take the others with it.
@@ -143,14 +149,15 @@ class EventQueue:
         s.scalars(select(LineUser).where(LineUser.user_id.in_([c for c in chats if c.startswith("U")]))).all()
         return {row.id for row in rows}
 
-    def _in_savepoint(self, s: Any, event_id: int, chat_id: str, locked: bool) -> EventOutcome:
+    def _in_savepoint(self, s: Any, event_id: int, chat_id: str, locked: bool,
+                      done: list[tuple[InboundEvent, datetime]]) -> EventOutcome:
         """One event of a batch in a savepoint; _EventError if it failed and was rolled back
         alone. Any other exception means the batch's transaction itself is in doubt."""
         raised = None
         try:
             with s.begin_nested():
                 try:
-                    return self._handle_in(s, event_id, chat_id, locked)
+                    return self._handle_in(s, event_id, chat_id, locked, done)
                 except Exception as exc:
                     raised = exc
                     raise
@@ -260,15 +267,21 @@ class EventQueue:
         self._after(outcome)
         return True
 
-    def _handle_in(self, s: Any, event_id: int, chat_id: str, locked: bool = False) -> EventOutcome:
+    def _handle_in(self, s: Any, event_id: int, chat_id: str, locked: bool = False,
+                   done: list[tuple[InboundEvent, datetime]] | None = None) -> EventOutcome:
         """Handle one event inside the caller's transaction (nothing if it was done already);
-        `locked`: the transaction read the row FOR UPDATE already (the session holds it)."""
+        `locked`: the transaction read the row FOR UPDATE already (the session holds it);
+        `done`: the row and its time are added there, for the caller to mark it done in the
+        same transaction, instead of being marked now."""
         row = s.get(InboundEvent, event_id, with_for_update=None if locked else True)
         if row is None or row.status != EventStatus.PENDING:
             return EventOutcome()
         self._renew_lock_if_old(s, chat_id)
         outcome = handle_event(s, self.settings, row.payload or {}, utcnow())
-        row.status, row.processed_at, row.payload = EventStatus.DONE, utcnow(), None
+        if done is None:
+            row.status, row.processed_at, row.payload = EventStatus.DONE, utcnow(), None
+        else:
+            done.append((row, utcnow()))
         return outcome
 
     def _after(self, outcome: EventOutcome) -> None:
