@@ -95,13 +95,17 @@ class EventQueue:
         finished: list[tuple[InboundEvent, datetime]] = []
         failed: list[tuple[int, Exception]] = []
         stopping: set[str] = set()
-        ends = min(deadline, time.monotonic() + BATCH_SECONDS)
+        ends = 0.0
         taken = 0
         try:
             with self.runtime.transaction() as s:
                 locked = self._prefetch(keep_loaded(s), order[:BATCH_EVENTS], stopped)
+                ends = min(deadline, time.monotonic() + BATCH_SECONDS)
                 while taken < len(order) and len(handled) + len(failed) < BATCH_EVENTS:
-                    if self._stop.is_set() or time.monotonic() > ends:
+                    # The time limits count from the first event on: a batch that waited
+                    # long for the write lock still handles one (else a slow machine could
+                    # spend a round on batches that handle nothing, and the round look idle).
+                    if self._stop.is_set() or (handled or failed) and time.monotonic() > ends:
                         break
                     chat_id, (event_id, due) = order[taken]
                     taken += 1
