@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -81,6 +82,23 @@ class Runtime:
             session.rollback()
         finally:
             session.close()
+
+
+def keep_loaded(session: Session) -> Session:
+    """Hold every object the session loads until it closes (SQLAlchemy's strong-reference
+    recipe). The identity map holds unchanged objects weakly, so a row read by one handler
+    and dropped was read again by the next one; the worker's batches hold their rows so
+    each is read once. For short sessions only: nothing is released before the end."""
+    held: list[object] = []
+    session.info["held"] = held
+
+    def hold(_session: Session, instance: object) -> None:
+        held.append(instance)
+
+    for name in ("loaded_as_persistent", "pending_to_persistent", "detached_to_persistent",
+                 "deleted_to_persistent"):
+        event.listen(session, name, hold)
+    return session
 
 
 @contextmanager

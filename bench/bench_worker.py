@@ -109,6 +109,12 @@ def count_statements(url: str, platform: FakeLinePlatform, order: list[tuple[str
     return counts
 
 
+def _profile_to(opts: argparse.Namespace, kind: str) -> str | None:
+    """Where the first process of a kind writes its cProfile, if asked."""
+    chosen = opts.profile if kind == "worker" else opts.profile_sender
+    return os.path.abspath(chosen) if chosen else None
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--events", type=int, default=1500)
@@ -118,6 +124,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--statements", action="store_true", help="also count SQL statements per event")
     p.add_argument("--timeout", type=float, default=120)
     p.add_argument("--profile", metavar="FILE", help="run the (first) worker under cProfile")
+    p.add_argument("--profile-sender", metavar="FILE", help="run the (first) sender under cProfile")
     p.add_argument("--py-spy", metavar="FILE", help="sample the first worker's CPU with py-spy (raw, per thread)")
     opts = p.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the fake platform's access log
@@ -142,7 +149,7 @@ def main(argv: list[str] | None = None) -> None:
         store_backlog(db.url, platform, order)
         started = time.perf_counter()
         children = [procs.start(f"{kind}{i}", worker_command(
-            os.path.abspath(opts.profile) if opts.profile and i == 0 and kind == "worker" else None, kind),
+            _profile_to(opts, kind) if i == 0 else None, kind),
             env, ROOT) for i in range(opts.workers) for kind in background_kinds()]
         cpu: dict[int, float] = {}
         spy = None
@@ -176,8 +183,13 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  drained {finished} events ({failed} failed, {unfinished} left) in {elapsed:.1f} s: "
               f"{finished / elapsed:.0f} events/s including the worker's start")
         total_cpu = sum(cpu.values())
+        kinds = [kind for _ in range(opts.workers) for kind in background_kinds()]
+        per_kind = Counter()
+        for kind, c in zip(kinds, children, strict=True):
+            per_kind[kind] += cpu.get(c.pid, 0.0)
         print(f"  worker CPU {total_cpu:.1f} s = {1000 * total_cpu / max(finished, 1):.2f} ms per event "
-              f"(start included)")
+              f"(start included; " + ", ".join(f"{k} {1000 * v / max(finished, 1):.2f}" for k, v in per_kind.items())
+              + ")")
         print("  outbox rows by purpose (with a reply token): "
               + ", ".join(f"{p} {n} ({r})" for p, n, r in purposes))
         print(f"  LINE calls: {', '.join(f'{n} {k}' for k, n in calls.most_common())}")

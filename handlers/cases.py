@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 import taxonomy
@@ -50,14 +50,18 @@ def buddhist_year(now: datetime) -> int:
 def allocate_case_no(session: Session, now: datetime) -> tuple[int, int, str]:
     """Take the next number of the year inside the caller's transaction (no gaps on rollback)."""
     year = buddhist_year(now)
-    insert_ignore(session, CaseCounter, {"year": year, "last_seq": 0}, ["year"])
     # The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite): concurrent
-    # workers queue here, and a rolled-back case gives its number back.
-    seq = session.execute(
-        update(CaseCounter).where(CaseCounter.year == year)
-        .values(last_seq=CaseCounter.last_seq + 1).returning(CaseCounter.last_seq)
-    ).scalar_one()
+    # workers queue here, and a rolled-back case gives its number back. The year's row is
+    # created only when the UPDATE finds none (once a year), not tried before every case.
+    seq = session.execute(_NEXT_SEQ, {"of_year": year}).scalar()
+    if seq is None:
+        insert_ignore(session, CaseCounter, {"year": year, "last_seq": 0}, ["year"])
+        seq = session.execute(_NEXT_SEQ, {"of_year": year}).scalar_one()
     return year, seq, f"OSS-{year}-{seq:06d}"
+
+
+_NEXT_SEQ = (update(CaseCounter).where(CaseCounter.year == bindparam("of_year", type_=CaseCounter.year.type))
+             .values(last_seq=CaseCounter.last_seq + 1).returning(CaseCounter.last_seq))
 
 
 def place_label(case: Case, lang: str = "th") -> str:
@@ -125,10 +129,13 @@ def create_case(session: Session, settings: Settings, intake: Intake, place: Any
                 legal_basis="consent" if intake.consent else "vital_interest",
                 created_at=now, updated_at=now, ack_due_at=ack_deadline(intake.urgency, now))
     apply_place(case, intake.place)
-    session.add(case)
-    case.record("created", actor=f"line:{intake.reporter}", kind=intake.kind,
-                topic=intake.topic, urgency=intake.urgency)
-    route_case(session, case, place)
+    # One INSERT of the routed case: the centre lookups must not flush it half-made (an
+    # INSERT, then an UPDATE for the centre).
+    with session.no_autoflush:
+        session.add(case)
+        case.record("created", actor=f"line:{intake.reporter}", kind=intake.kind,
+                    topic=intake.topic, urgency=intake.urgency)
+        route_case(session, case, place)
     session.flush()
     notify_new_case(session, settings, case)
     return case

@@ -32,7 +32,10 @@ def loading_seconds(event: dict[str, Any], queued_for_chat: int) -> int | None:
     return LOADING_SECONDS
 
 
-def queued_messages(session: Any, chat_id: str) -> int:
-    """How many outbox rows to this chat are still waiting to be sent."""
-    return session.scalar(select(func.count(OutboundMessage.id)).where(
-        OutboundMessage.to == chat_id, OutboundMessage.status.in_(("pending", "sending")))) or 0
+def queued_messages(session: Any, chat_ids: list[str]) -> dict[str, int]:
+    """How many outbox rows to each of these chats are still waiting to be sent (chats with
+    none are left out)."""
+    return dict(session.execute(
+        select(OutboundMessage.to, func.count(OutboundMessage.id))
+        .where(OutboundMessage.to.in_(chat_ids), OutboundMessage.status.in_(("pending", "sending")))
+        .group_by(OutboundMessage.to)).all())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from intents import classify
@@ -20,13 +20,18 @@ WINDOW = timedelta(minutes=1)
 PURPOSE = "rate_limited"
 
 
+# Asked for every citizen message: built once (its SQL and cache key are reused), not per call.
+_RECENT_MESSAGES = select(func.count(InboundEvent.id)).where(
+    InboundEvent.chat_id == bindparam("chat_id", type_=InboundEvent.chat_id.type),
+    InboundEvent.event_type == "message",
+    InboundEvent.received_at > bindparam("since", type_=InboundEvent.received_at.type))
+
+
 def over_limit(session: Session, chat_id: str, now: datetime, limit: int) -> bool:
     """Whether this chat has sent more than `limit` messages in the last minute."""
     if limit <= 0:
         return False
-    recent = session.scalar(select(func.count(InboundEvent.id)).where(
-        InboundEvent.chat_id == chat_id, InboundEvent.event_type == "message",
-        InboundEvent.received_at > now - WINDOW))
+    recent = session.scalar(_RECENT_MESSAGES, {"chat_id": chat_id, "since": now - WINDOW})
     return (recent or 0) > limit
 
 

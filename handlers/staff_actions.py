@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from handlers import messages as m
 from handlers import staff_core as sc
@@ -171,11 +171,20 @@ def _staff_writes(ctx: Ctx, text: str) -> bool:
     return True
 
 
+# Asked for most citizen messages: built once (its SQL and cache key are reused).
+_RELAY_CASE = (select(Case).join(CaseWork, CaseWork.case_id == Case.id)
+               .where(Case.reporter_line_user_id == bindparam("user_id", type_=Case.reporter_line_user_id.type),
+                      CaseWork.citizen_reply_until > bindparam("now", type_=CaseWork.citizen_reply_until.type))
+               .order_by(CaseWork.citizen_reply_until.desc()).limit(1))
+
+
 def _relay_case(ctx: Ctx) -> Case | None:
-    return ctx.session.scalar(
-        select(Case).join(CaseWork, CaseWork.case_id == Case.id)
-        .where(Case.reporter_line_user_id == ctx.user_id, CaseWork.citizen_reply_until > ctx.now)
-        .order_by(CaseWork.citizen_reply_until.desc()).limit(1))
+    if ctx.user_id is None:  # compared as IS NULL, which a bound parameter cannot say
+        return ctx.session.scalar(
+            select(Case).join(CaseWork, CaseWork.case_id == Case.id)
+            .where(Case.reporter_line_user_id.is_(None), CaseWork.citizen_reply_until > ctx.now)
+            .order_by(CaseWork.citizen_reply_until.desc()).limit(1))
+    return ctx.session.scalar(_RELAY_CASE, {"user_id": ctx.user_id, "now": ctx.now})
 
 
 def _passes_through(text: str) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from handlers import cases as c
@@ -229,11 +229,16 @@ def _link_group(session: Session, code: LinkCode, group_id: str, now: datetime) 
     return st("linked_group", center=center.name_th)
 
 
+# Asked for every citizen message: built once (its SQL and cache key are reused), not per call.
+_STAFF_BY_LINE = select(Staff).where(Staff.line_user_id == bindparam("user_id", type_=Staff.line_user_id.type),
+                                     Staff.active)
+
+
 def staff_by_line(session: Session, user_id: str | None) -> Staff | None:
     """The active staff member who linked this LINE account."""
     if not user_id:
         return None
-    return session.scalar(select(Staff).where(Staff.line_user_id == user_id, Staff.active))
+    return session.scalar(_STAFF_BY_LINE, {"user_id": user_id})
 
 
 # ---------------------------------------------------------------- case work

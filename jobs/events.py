@@ -12,15 +12,15 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 
 from handlers import conversation as flow
-from handlers.events import handle_event
+from handlers.events import EventOutcome, handle_event
 from handlers.loading import LOADING_SECONDS, loading_seconds, queued_messages
 from handlers.outbox import queue_push
 from handlers.sender import LineSender
-from models import Conversation, InboundEvent, utcnow
+from models import Conversation, InboundEvent, LineUser, utcnow
 from models.base import insert_ignore
 from models.inbox import MOVED_COLUMNS, InboxEvent
 from models.line import EventStatus
-from runtime import Runtime
+from runtime import Runtime, keep_loaded
 
 log = logging.getLogger("worker.events")
 
@@ -38,6 +38,11 @@ EVENTS_PER_CHAT_PER_ROUND = 1
 # A round ends after this long (the rest waits for the next one), so locks never run out
 # while a chat waits its turn.
 ROUND_SECONDS = 2.0
+# Events handled in one transaction (each in a savepoint of its own): a commit, and on
+# SQLite the wait for the write lock, per batch instead of per event. Short enough that
+# replies are queued within a fraction of a second and the sender gets the lock between.
+BATCH_EVENTS = 20
+BATCH_SECONDS = 0.25
 
 
 class EventQueue:
@@ -66,21 +71,114 @@ class EventQueue:
         return handled
 
     def _round(self, pending: dict[str, list[tuple[int, Any]]]) -> int:
-        """Each locked chat's next events in turn: the first of every chat, then the second."""
+        """Each locked chat's next events in turn: the first of every chat, then the second.
+
+        Several events share one transaction (a batch), each inside a savepoint of its own:
+        a failing event is rolled back alone and retried later, the others commit. A batch
+        ends after BATCH_EVENTS events or BATCH_SECONDS, so replies leave and SQLite's write
+        lock passes to the sender between batches."""
+        order = [(chat_id, events[turn]) for turn in range(EVENTS_PER_CHAT_PER_ROUND)
+                 for chat_id, events in pending.items() if turn < len(events)]
         handled, stopped = 0, set()
         deadline = time.monotonic() + ROUND_SECONDS
-        for turn in range(EVENTS_PER_CHAT_PER_ROUND):
-            for chat_id, events in pending.items():
-                if turn >= len(events) or chat_id in stopped:
-                    continue
-                if self._stop.is_set() or time.monotonic() > deadline:
-                    return handled
-                event_id, due = events[turn]
-                # Stop at an event waiting for its retry: later messages must not overtake it.
-                if (due and due > utcnow()) or not self._handle_one(event_id, chat_id):
-                    stopped.add(chat_id)
-                    continue
-                handled += 1
+        while order and not self._stop.is_set() and time.monotonic() <= deadline:
+            done, order = self._batch(order, stopped, deadline)
+            handled += done
+        return handled
+
+    def _batch(self, order: list[tuple[str, tuple[int, Any]]], stopped: set[str],
+               deadline: float) -> tuple[int, list[tuple[str, tuple[int, Any]]]]:
+        """Handle events from the front of `order` in one transaction; returns how many were
+        handled and what is left. A chat whose event failed or waits for its retry is added
+        to `stopped`: its later events must not overtake it."""
+        handled: list[EventOutcome] = []
+        finished: list[tuple[InboundEvent, datetime]] = []
+        failed: list[tuple[int, Exception]] = []
+        stopping: set[str] = set()
+        ends = 0.0
+        taken = 0
+        try:
+            with self.runtime.transaction() as s:
+                locked = self._prefetch(keep_loaded(s), order[:BATCH_EVENTS], stopped)
+                ends = min(deadline, time.monotonic() + BATCH_SECONDS)
+                while taken < len(order) and len(handled) + len(failed) < BATCH_EVENTS:
+                    # The time limits count from the first event on: a batch that waited
+                    # long for the write lock still handles one (else a slow machine could
+                    # spend a round on batches that handle nothing, and the round look idle).
+                    if self._stop.is_set() or (handled or failed) and time.monotonic() > ends:
+                        break
+                    chat_id, (event_id, due) = order[taken]
+                    taken += 1
+                    if chat_id in stopped or chat_id in stopping:
+                        continue
+                    if due and due > utcnow():  # waiting for its retry
+                        stopping.add(chat_id)
+                        continue
+                    done: list[tuple[InboundEvent, datetime]] = []
+                    try:
+                        outcome = self._in_savepoint(s, event_id, chat_id, event_id in locked, done)
+                    except _EventError as err:
+                        exc = err.__cause__
+                        log.exception("event %s failed", event_id, exc_info=exc)
+                        failed.append((event_id, exc))
+                        stopping.add(chat_id)
+                        continue
+                    handled.append(outcome)
+                    finished += done
+                # Marked done together: one UPDATE for the batch, in its transaction.
+                for row, at in finished:
+                    row.status, row.processed_at, row.payload = EventStatus.DONE, at, None
+        except Exception:
+            # Nothing of this batch was committed: its events again, each in a transaction of
+            # its own, so one that fails cannot take the others with it.
+            log.exception("a batch of events failed; handling them one at a time")
+            return self._one_by_one(order[:taken], stopped), order[taken:]
+        stopped |= stopping
+        for event_id, exc in failed:
+            self._event_failed(event_id, exc)
+        for outcome in handled:
+            self._after(outcome)
+        return len(handled), order[taken:]
+
+    def _prefetch(self, s: Any, order: list[tuple[str, tuple[int, Any]]], stopped: set[str]) -> set[int]:
+        """Read the batch's events (locked), conversations and citizens in three statements
+        instead of three per event; the session holds them (keep_loaded). Returns the ids
+        of the events read."""
+        chats = [chat_id for chat_id, _ in order if chat_id not in stopped]
+        if not chats:
+            return set()
+        ids = [event_id for chat_id, (event_id, _) in order if chat_id not in stopped]
+        rows = s.scalars(select(InboundEvent).where(InboundEvent.id.in_(ids)).with_for_update()).all()
+        s.scalars(select(Conversation).where(Conversation.chat_id.in_(chats))).all()
+        s.scalars(select(LineUser).where(LineUser.user_id.in_([c for c in chats if c.startswith("U")]))).all()
+        return {row.id for row in rows}
+
+    def _in_savepoint(self, s: Any, event_id: int, chat_id: str, locked: bool,
+                      done: list[tuple[InboundEvent, datetime]]) -> EventOutcome:
+        """One event of a batch in a savepoint; _EventError if it failed and was rolled back
+        alone. Any other exception means the batch's transaction itself is in doubt."""
+        raised = None
+        try:
+            with s.begin_nested():
+                try:
+                    return self._handle_in(s, event_id, chat_id, locked, done)
+                except Exception as exc:
+                    raised = exc
+                    raise
+        except Exception as exc:
+            if exc is not raised or not _in_transaction(s):
+                raise  # the savepoint could not be rolled back (or took the transaction along)
+            raise _EventError from exc
+
+    def _one_by_one(self, order: list[tuple[str, tuple[int, Any]]], stopped: set[str]) -> int:
+        handled = 0
+        for chat_id, (event_id, due) in order:
+            if chat_id in stopped:
+                continue
+            if (due and due > utcnow()) or not self._handle_one(event_id, chat_id):
+                stopped.add(chat_id)
+                continue
+            handled += 1
         return handled
 
     def _chats_with_work(self) -> list[str]:
@@ -118,24 +216,34 @@ class EventQueue:
                     pending[chat_id].append((event_id, due))
             for chat_id in pending:
                 self._locked_at[chat_id] = now
-                if pending[chat_id] and chat_id.startswith("U"):  # LINE animates one-to-one chats only
-                    self._maybe_show_loading(s, chat_id, pending[chat_id][0][0])
+            # LINE animates one-to-one chats only
+            self._maybe_show_loading(s, {c: e[0][0] for c, e in pending.items() if e and c.startswith("U")})
         return pending
 
-    def _maybe_show_loading(self, s: Any, chat_id: str, first_id: int) -> None:
+    def _maybe_show_loading(self, s: Any, first_ids: dict[str, int]) -> None:
         # At most one animation per chat while one could still be running: in a surge a
         # citizen writing line after line got one call to LINE per line (a third of the
         # worker's time), and LINE ends the animation anyway when the answer arrives.
+        # The round's chats are looked up together: two statements, not two per chat.
         now = time.monotonic()
-        if now - self._loading_shown.get(chat_id, -LOADING_SECONDS) < LOADING_SECONDS:
-            return
         if len(self._loading_shown) > 10_000:
             self._loading_shown = {c: t for c, t in self._loading_shown.items() if now - t < LOADING_SECONDS}
-        payload = s.get(InboundEvent, first_id).payload or {}
+        first_ids = {c: i for c, i in first_ids.items()
+                     if now - self._loading_shown.get(c, -LOADING_SECONDS) >= LOADING_SECONDS}
+        if not first_ids:
+            return
+        payloads = dict(s.execute(select(InboundEvent.id, InboundEvent.payload)
+                                  .where(InboundEvent.id.in_(list(first_ids.values())))).all())
         # The cheap test first; the count of queued messages only when it could matter.
-        if loading_seconds(payload, 0) and (seconds := loading_seconds(payload, queued_messages(s, chat_id))):
-            self._loading_shown[chat_id] = now
-            self._show_loading(chat_id, seconds)
+        stories = {c: payloads.get(i) or {} for c, i in first_ids.items()
+                   if loading_seconds(payloads.get(i) or {}, 0)}
+        if not stories:
+            return
+        queued = queued_messages(s, list(stories))
+        for chat_id, payload in stories.items():
+            if seconds := loading_seconds(payload, queued.get(chat_id, 0)):
+                self._loading_shown[chat_id] = now
+                self._show_loading(chat_id, seconds)
 
     def _show_loading(self, chat_id: str, seconds: int) -> None:
         # LINE's typing dots while the answer is being made; sent beside the work, never
@@ -155,19 +263,35 @@ class EventQueue:
         """Handle one event in one transaction; False if it failed (it will be retried)."""
         try:
             with self.runtime.transaction() as s:
-                row = s.get(InboundEvent, event_id, with_for_update=True)
-                if row is None or row.status != EventStatus.PENDING:
-                    return True
-                self._renew_lock_if_old(s, chat_id)
-                outcome = handle_event(s, self.settings, row.payload or {}, utcnow())
-                row.status, row.processed_at, row.payload = EventStatus.DONE, utcnow(), None
+                outcome = self._handle_in(s, event_id, chat_id)
         except Exception as exc:
             log.exception("event %s failed", event_id)
             self._event_failed(event_id, exc)
             return False
+        self._after(outcome)
+        return True
+
+    def _handle_in(self, s: Any, event_id: int, chat_id: str, locked: bool = False,
+                   done: list[tuple[InboundEvent, datetime]] | None = None) -> EventOutcome:
+        """Handle one event inside the caller's transaction (nothing if it was done already);
+        `locked`: the transaction read the row FOR UPDATE already (the session holds it);
+        `done`: the row and its time are added there, for the caller to mark it done in the
+        same transaction, instead of being marked now."""
+        row = s.get(InboundEvent, event_id, with_for_update=None if locked else True)
+        if row is None or row.status != EventStatus.PENDING:
+            return EventOutcome()
+        self._renew_lock_if_old(s, chat_id)
+        outcome = handle_event(s, self.settings, row.payload or {}, utcnow())
+        if done is None:
+            row.status, row.processed_at, row.payload = EventStatus.DONE, utcnow(), None
+        else:
+            done.append((row, utcnow()))
+        return outcome
+
+    def _after(self, outcome: EventOutcome) -> None:
+        """What an event asked for once its work is committed."""
         if outcome.leave_group:
             self._leave(outcome.leave_group)
-        return True
 
     def _renew_lock_if_old(self, s: Any, chat_id: str) -> None:
         # Renewed only once a third of it has passed: a long chat keeps its lock, and a
@@ -207,6 +331,17 @@ class EventQueue:
     def close(self) -> None:
         """Let pending side calls finish."""
         self._side_calls.shutdown(wait=True)
+
+
+class _EventError(Exception):
+    """One event of a batch failed; its savepoint was rolled back, the batch goes on."""
+
+
+def _in_transaction(s: Any) -> bool:
+    """Whether the session's connection is still inside its transaction (SQLite ends it by
+    itself on some errors, e.g. a full disk; then a savepoint rollback means nothing)."""
+    dbapi = s.connection().connection.dbapi_connection
+    return bool(getattr(dbapi, "in_transaction", True))
 
 
 INBOX_BATCH = 1000

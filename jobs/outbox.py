@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, or_, select, update
 
 from handlers.sender import LineSender, Outcome, next_attempt
 from models import OutboundMessage, utcnow
@@ -148,7 +148,7 @@ class OutboxSender:
             due = sorted(due)
             if not due:
                 return [], {}
-            queues = [q for q in plan(due) if self._clear_to_send(s, q)]
+            queues = self._clear_to_send(s, plan(due))
             ids = [i for q in queues for i in q.ids]
             claimed: dict[int, OutboundMessage] = {}
             for chunk in range(0, len(ids), 400):  # within every database's parameter limit
@@ -166,19 +166,28 @@ class OutboxSender:
         return [q for q in queues if q.ids[0] in claimed], claimed
 
     @staticmethod
-    def _clear_to_send(s: Any, queue: Queue) -> bool:
-        """Cut an ordered queue before the first row that an earlier unsent message to the same
-        chat (one not in this queue: not due yet, or another worker's) still holds back."""
-        if not queue.ordered:
-            return True
-        holding = s.scalar(select(func.min(OutboundMessage.id)).where(
-            OutboundMessage.to == queue.to, OutboundMessage.ordered.is_(True),
-            OutboundMessage.id < queue.ids[-1], OutboundMessage.id.not_in(queue.ids),
-            OutboundMessage.status.in_((SendStatus.PENDING, SendStatus.SENDING)),
-            OutboundMessage.attempts < ORDER_HOLD_ATTEMPTS))
-        if holding is not None:
-            queue.ids = [i for i in queue.ids if i < holding]
-        return bool(queue.ids)
+    def _clear_to_send(s: Any, queues: list[Queue]) -> list[Queue]:
+        """Cut each ordered queue before the first row that an earlier unsent message to the
+        same chat (one not in this queue: not due yet, or another worker's) still holds back;
+        the queues left with rows. One SELECT for every chat of the round, not one per chat."""
+        ordered = [q for q in queues if q.ordered]
+        waiting: dict[str, list[int]] = {}
+        chats = sorted({q.to for q in ordered})
+        top = max((q.ids[-1] for q in ordered), default=0)
+        for chunk in range(0, len(chats), 400):  # within every database's parameter limit
+            for to, row_id in s.execute(select(OutboundMessage.to, OutboundMessage.id).where(
+                    OutboundMessage.to.in_(chats[chunk:chunk + 400]), OutboundMessage.ordered.is_(True),
+                    OutboundMessage.id < top,
+                    OutboundMessage.status.in_((SendStatus.PENDING, SendStatus.SENDING)),
+                    OutboundMessage.attempts < ORDER_HOLD_ATTEMPTS)):
+                waiting.setdefault(to, []).append(row_id)
+        for queue in ordered:
+            mine = set(queue.ids)
+            holding = min((i for i in waiting.get(queue.to, ()) if i < queue.ids[-1] and i not in mine),
+                          default=None)
+            if holding is not None:
+                queue.ids = [i for i in queue.ids if i < holding]
+        return [q for q in queues if q.ids]
 
     @staticmethod
     def _recover_stale(s: Any, now: datetime) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -99,14 +100,23 @@ def _begin_eagerly(conn: Any, limit: float, poll: float) -> None:
     """BEGIN IMMEDIATE, tried every `poll` seconds for at most `limit` (then it raises)."""
     conn.exec_driver_sql("PRAGMA busy_timeout=0")
     deadline = time.monotonic() + limit
-    while True:
-        try:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-            break
-        except OperationalError as exc:
-            if "locked" not in str(exc.orig) or time.monotonic() > deadline:
-                raise
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except OperationalError as exc:
+        if "locked" not in str(exc.orig) or time.monotonic() > deadline:
+            raise
+        # The tries while another writer holds the lock go to the driver directly: through
+        # SQLAlchemy each failed try cost ~40 µs (its exception wrapping) against ~4 µs, and a
+        # writer waiting out a 0.25 s batch tries hundreds of times.
+        raw = conn.connection.dbapi_connection
+        while True:
             time.sleep(poll)
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as again:
+                if "locked" not in str(again) or time.monotonic() > deadline:
+                    raise OperationalError("BEGIN IMMEDIATE", None, again) from again
     # Statements inside the transaction (and later reads on this connection) wait the usual
     # way: a checkpoint can hold them for a moment.
     conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_MS}")

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from models.base import Base, utcnow
 from models.center import Center
@@ -85,7 +85,14 @@ class Case(Base):
     def record(self, event: str, actor: str = "system", **detail: Any) -> CaseEvent:
         """Append an entry to the case history and return it."""
         entry = CaseEvent(event=event, actor=actor, detail=detail or {})
-        self.history.append(entry)
+        session = object_session(self)
+        if session is not None and "history" not in self.__dict__:
+            # Appending to an unloaded history would first read all of it; set from the
+            # entry's side it is only queued (and joins the list if the list is read).
+            entry.case = self
+            session.add(entry)
+        else:
+            self.history.append(entry)
         self.updated_at = utcnow()
         return entry
 

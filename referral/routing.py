@@ -19,8 +19,11 @@ HOTLINE = "HOTLINE"
 
 
 @cache
+@cache
 def policy() -> dict[str, Any]:
-    """Return the routing policy of referral/data/routing.yaml."""
+    """Return the routing policy of referral/data/routing.yaml (read once per process, as
+    the other data files are: every route and deadline parsed the YAML again, a few
+    milliseconds each, several times per case). Callers only read it."""
     text = files("referral").joinpath("data/routing.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
 
