@@ -520,6 +520,8 @@ def _migrant(info: Analysis, language: str, preds: Predictions, decided: _Decisi
 
 
 _MIGRANT_WORK_CUES = ("mig_unpaid", "mig_document")
+_MIGRANT_HELD_CUES = ("mig_locked", "mig_beaten", "mig_unpaid", "mig_document", "mig_taken",
+                      "mig_lured")
 _MIGRANT_DEFAULT_TOPIC = "hardship"  # general welfare (DSDW) until an interpreter has read it
 _RULE_CONFIDENCE = 0.9  # topic confidence of a rule-made topic (no question about the topic)
 
@@ -531,8 +533,14 @@ def _migrant_topic(cues: dict[str, Cue], language: str) -> str | None:
     in_script = language in _MIGRANT_LANGUAGES and fired(table.migrant_script, cues)
     if not (fired(table.migrant, cues) or in_script):
         return None
+    if "mig_self_harm" in cues:
+        return "suicide_risk"
     if fired(table.migrant_spouse, cues) and not any(c in cues for c in _MIGRANT_WORK_CUES):
         return "domestic_violence"
+    if "mig_helpless" in cues and not any(c in cues for c in _MIGRANT_HELD_CUES):
+        # Fallen, hurt or very ill with nothing about work or being held: help now, and
+        # general welfare until an interpreter has heard who it is.
+        return _MIGRANT_DEFAULT_TOPIC
     return "trafficking"
 
 

@@ -392,6 +392,15 @@ def test_danger_in_burmese_lao_khmer_is_an_emergency_for_the_hotline_and_atp(cit
     assert "แชร์ตำแหน่ง" in citizen.labels()
 
 
+def test_wanting_to_die_in_lao_is_a_suicide_risk_emergency_with_the_mental_health_line(citizen, db, line):
+    first = citizen.say("ຂ້ອຍຢາກຕາຍ ບໍ່ມີໃຜຊ່ວຍ")
+    assert first[0]["type"] == "template"  # the numbers first
+    assert "1323" in citizen.text() and "ກຳລັງມີຄົນມາຊ່ວຍ" in citizen.text()
+    case = latest_case(db, citizen.user_id)
+    assert (case.urgency, case.topic) == ("emergency", "suicide_risk")
+    assert any(case.case_no in t for t in line.texts_to(HOTLINE_GROUP))
+
+
 @pytest.mark.parametrize("words,script", [("မင်္ဂလာပါ အလုပ်အကြောင်း မေးချင်လို့ပါ", "စကားပြန်"),
                                           ("ສະບາຍດີ ຢາກຖາມເລື່ອງວຽກ", "ລ່າມ"), ("សួស្តី ខ្ញុំចង់សួរ", "អ្នកបកប្រែ")])
 def test_other_messages_in_those_scripts_open_a_callback_with_an_interpreter(citizen, db, words, script):

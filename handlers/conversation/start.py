@@ -193,7 +193,11 @@ def start_migrant(turn: Turn, given: Input, cls: Any) -> str:
     text, language = given.text, cls.language
     if replies.migrant_danger(text) or danger_now(cls, text):
         note = m.text("\n".join(m.t("migrant_help_coming", lang) for lang in (language, "th", "en")))
-        return start_emergency(turn, f"{text}\n({_interpreter_note(language)})", "trafficking", cls, note=note)
+        # The classifier's own reading when it has one (wanting to die, a husband's beating,
+        # a fall); otherwise the worker held or exploited is a case for ATP.
+        read = cls.urgency == Urgency.EMERGENCY and cls.topic != taxonomy.NONE
+        topic = cls.topic if read else "trafficking"
+        return start_emergency(turn, f"{text}\n({_interpreter_note(language)})", topic, cls, note=note)
     earlier = [k for k in c.cases_of(turn.session, turn.user_id, limit=5)
                if k.is_open and k.language == language]
     if earlier:

@@ -95,6 +95,14 @@ MIGRANT_DANGER = [
     ("ນາຍຈ້າງຍຶດໜັງສືຜ່ານແດນຂອງຂ້ອຍ", "lo", "trafficking"),
     ("ថៅកែដកហូតលិខិតឆ្លងដែនខ្ញុំ", "km", "trafficking"),
     ("គេវាយខ្ញុំនៅកន្លែងធ្វើការ ជួយផង", "km", "trafficking"),
+    # Wanting to die is suicide risk in any script; a fall or a faint with nothing about
+    # work is help now, filed as general welfare until an interpreter has called.
+    ("ကျွန်မ သေချင်တယ် ဘယ်သူမှ မရှိဘူး", "my", "suicide_risk"),
+    ("ຂ້ອຍບໍ່ຢາກມີຊີວິດຢູ່ແລ້ວ", "lo", "suicide_risk"),
+    ("ខ្ញុំចង់ស្លាប់ណាស់", "km", "suicide_risk"),
+    ("ແມ່ຂ້ອຍລົ້ມລົງໃນຫ້ອງນ້ຳ ລຸກບໍ່ໄດ້", "lo", "hardship"),
+    ("ម្ដាយខ្ញុំដួល ក្រោកមិនរួច", "km", "hardship"),
+    ("အဖွား လဲကျပြီး ထလို့မရဘူး", "my", "hardship"),
 ]
 
 
