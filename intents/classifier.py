@@ -39,6 +39,7 @@ _NOT_TURNED_BY_MODEL = frozenset({"complaint", "follow_up"})
 _MIGRANT_LANGUAGES = frozenset({"my", "lo", "km"})
 _MIGRANT_READABLE = 20  # Thai or Latin letters the models need to read a migrant-script message
 _SUICIDE_FLOOR = 0.02
+_ALWAYS_CONTACT_SURE = 0.8  # topic confidence that makes a complaint about them an emergency
 _ALWAYS_SURE = 0.5  # topic confidence that makes suicide_risk / trafficking an emergency with no cue
 
 
@@ -429,7 +430,16 @@ def _urgency(preds: Predictions, kind: str, topic: str, confidence: float,
     p_emergency = dict(preds.urgency).get("emergency", 0.0)
     table = rules()
     if kind in _CONTACT_KINDS:
-        return _contact_urgency(p_emergency, signals, table, _bare(cues, _PLAIN_CONTACT_CUES))
+        urgency, uncertain = _contact_urgency(p_emergency, signals, table,
+                                              _bare(cues, _PLAIN_CONTACT_CUES))
+        if urgency == "emergency" or topic not in always or signals.safe:
+            return urgency, uncertain
+        # Suicide risk and trafficking are always emergencies (taxonomy.md §3): a complaint
+        # about them is about someone still at risk ("เพื่อนพูดว่าจะตาย โทร 1300 ไม่มีใครรับ");
+        # a question about them may be general, so the service asks once.
+        if kind == "complaint" and confidence >= _ALWAYS_CONTACT_SURE:
+            return "emergency", False
+        return urgency, True
     if kind != "problem":
         return "normal", signals.emergency or signals.uncertain
     if signals.emergency:
@@ -519,9 +529,9 @@ def _migrant(info: Analysis, language: str, preds: Predictions, decided: _Decisi
     return decided
 
 
-_MIGRANT_WORK_CUES = ("mig_unpaid", "mig_document")
+_MIGRANT_WORK_CUES = ("mig_unpaid", "mig_document", "mig_employer", "mig_debt")
 _MIGRANT_HELD_CUES = ("mig_locked", "mig_beaten", "mig_unpaid", "mig_document", "mig_taken",
-                      "mig_lured")
+                      "mig_lured", "mig_debt")
 _MIGRANT_DEFAULT_TOPIC = "hardship"  # general welfare (DSDW) until an interpreter has read it
 _RULE_CONFIDENCE = 0.9  # topic confidence of a rule-made topic (no question about the topic)
 
