@@ -31,6 +31,16 @@ def is_unknown(text: str) -> bool:
     return bool(_pattern("unknown").search(clean(text)))
 
 
+def declines_phone(text: str) -> bool:
+    """True for 'ไม่กล้าให้เบอร์', 'ห้ามโทรนะคะ', "I don't want to give my number", ..."""
+    return bool(_pattern("declines_phone").search(clean(text)))
+
+
+def asks_not_to_be_called(text: str) -> bool:
+    """True when the citizen asks to be reached only in the chat ('ห้ามโทร', 'ทางไลน์')."""
+    return bool(_pattern("no_call").search(clean(text)))
+
+
 def is_correction(text: str) -> bool:
     """True for 'พิมพ์ผิด', 'ไม่ใช่ค่ะ', 'เปลี่ยนเป็น…', 'sorry, I meant', ..."""
     return bool(_pattern("correction").search(clean(text)))
@@ -74,9 +84,16 @@ def says_yes(text: str) -> bool:
 
 
 def is_safe_answer(text: str) -> bool:
-    """True only for a plain 'no / safe' to 'is anyone in danger now?'; anything else is danger."""
-    cleaned = clean(text)
-    return not _pattern("danger_words").search(cleaned) and bool(_pattern("safe").search(cleaned))
+    """True only for a plain 'no / safe' to 'is anyone in danger now?' ("ไม่ค่ะ ปลอดภัยดี",
+    "ไม่มีอันตรายค่ะ", "ไม่ครับ ยังโอเค"); anything that says more, or names danger, is not."""
+    cleaned = _pattern("safe_phrase").sub(" ปลอดภัย ", clean(text))
+    if _pattern("danger_words").search(cleaned):
+        return False
+    if _pattern("safe").search(cleaned.strip()):
+        return True
+    words = _pattern("safe_word")
+    # A safe word, and nothing else but a "no", "now", "still" or thanks around it.
+    return bool(words.search(cleaned)) and bool(_pattern("safe_filler").match(words.sub(" ", cleaned)))
 
 
 def wants_to_confirm(text: str) -> bool:
@@ -101,5 +118,5 @@ def subject_from(text: str) -> str | None:
     return None
 
 
-__all__ = ["HERE", "clean", "is_cancel", "is_correction", "is_service_complaint", "is_unknown", "migrant_danger", "refers_to_earlier_report", "subject_of_story", "is_safe_answer", "says_no", "says_yes", "subject_from",
+__all__ = ["HERE", "asks_not_to_be_called", "clean", "declines_phone", "is_cancel", "is_correction", "is_service_complaint", "is_unknown", "migrant_danger", "refers_to_earlier_report", "subject_of_story", "is_safe_answer", "says_no", "says_yes", "subject_from",
            "wants_to_confirm", "wants_to_edit"]

@@ -215,6 +215,10 @@ def _classify(models: Models, text: str) -> Classification:
     kind, kind_conf = _kind(preds, info, signals)
     topic, confidence, alternatives = _topic(preds, info, kind, kind_conf)
     urgency, uncertain = _urgency(preds, kind, topic, confidence, signals, info.cues)
+    if kind == "problem" and _short_cry(info) and not _short_danger(info, signals):
+        # "ช่วยด้วย", "help me" and nothing else: no topic to guess from, so the general
+        # intake, and the service asks at once whether anyone is in danger.
+        topic, urgency, uncertain, confidence = FALLBACK_TOPIC, "normal", True, 0.0
     decided = _Decision(kind, topic, urgency, uncertain, confidence, alternatives)
     kind, topic, urgency, uncertain, confidence, alternatives = _migrant(info, language, preds,
                                                                          decided)
@@ -265,7 +269,7 @@ def _kind(preds: Predictions, info: Analysis, signals: UrgencyCues) -> tuple[str
     if kind == "inquiry" and _tells_without_asking(ranked, info):
         # "หนูอายุ 15 ถูกพ่อเลี้ยงทำร้าย": a story that asks nothing is someone needing help.
         return "problem", dict(ranked).get("problem", 0.0)
-    if kind in _SMALL_TALK and _short_danger(info, signals):
+    if kind in _SMALL_TALK and (_short_danger(info, signals) or _short_cry(info)):
         # "ผัวตีค่ะ": a few words naming harm are a problem, never small talk.
         return "problem", dict(ranked).get("problem", 0.0)
     if kind == "problem" or not _reads_as_emergency(kind, preds, signals):
@@ -301,6 +305,12 @@ def _short_danger(info: Analysis, signals: UrgencyCues) -> bool:
     """Tell whether a message of a few words names harm done to someone (not as a joke)."""
     return (len(info.text) <= _SHORT_CHARS and not signals.safe
             and any(info.cues[name].active for name in _HARM_CUES if name in info.cues))
+
+
+def _short_cry(info: Analysis) -> bool:
+    """Tell whether a message of a few words is a cry for help ("ช่วยด้วย", "help me", "ด่วน"):
+    never a prank; the service asks at once whether anyone is in danger."""
+    return len(info.text) <= _SHORT_CHARS and "help_cry" in info.cues and "joking" not in info.cues
 
 
 _BENEFIT_CUES = ("benefit_elderly", "benefit_disabled", "benefit_child")

@@ -11,7 +11,15 @@ from functools import cache
 from rapidfuzz import fuzz, process
 
 from referral.centroids import area_centroid
-from referral.gazetteer import LEVEL_OF_LENGTH, NameIndex, key, name_index, postal_index, skeleton
+from referral.gazetteer import (
+    LEVEL_OF_LENGTH,
+    NameIndex,
+    key,
+    name_index,
+    place_words,
+    postal_index,
+    skeleton,
+)
 from referral.places import NOTHING, LocateResult, Place, make_place
 from referral.textparse import Segment, parse
 
@@ -21,6 +29,9 @@ LEVELS = ("province", "district", "subdistrict")
 MARKED = 1.0
 UNMARKED = {"province": 0.92, "district": 0.88, "subdistrict": 0.88}
 SUBSTRING_PENALTY = 0.06
+# A name found inside a longer run of Thai has at least this many characters: "วัด", "โรง",
+# "เลย" inside a word are ordinary words; typed alone or with ต./อ./จ. they are still read.
+MIN_INNER_NAME = 4
 TONELESS_FACTOR = 0.95
 CAPITAL_WORD = 0.6
 POSTAL_EXACT = 0.7
@@ -191,6 +202,8 @@ def _whole(idx: NameIndex, k: str, strict: bool) -> Mention | None:
     """Return the mention of a whole word that is a name, or None."""
     if strict and len(k) < 5 and k not in STRICT_SHORT_NAMES:
         return None  # "เลย", "ตาก", "Nan": ordinary words before they are provinces
+    if len(k) < 3:
+        return None  # "ตา", "ยา": a word, not a place
     levels = ("province",) if strict else LEVELS
     m = (None if strict else _capital_mention(idx, k, CAPITAL_WORD * 0.85)) or Mention()
     for code, f in _lookup(idx, levels, k):
@@ -222,15 +235,30 @@ def _ascii_mentions(idx: NameIndex, run: str, strict: bool) -> list[Mention]:
     return found
 
 
+@cache
+def _not_places() -> re.Pattern[str]:
+    """Everyday words holding a short place name (places.yaml not_places), longest first."""
+    words = sorted({key(w) for w in place_words().get("not_places", ())}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words))) if words else re.compile(r"(?!)")
+
+
+_PARTICLE_END = re.compile(r"(ค่ะ|คะ|ครับ|คับ|จ้า|จ้ะ|นะ|เด้อ|เจ้า)+$")
+
+
 def _thai_mentions(idx: NameIndex, run: str, strict: bool) -> list[Mention]:
     """Return mentions in Thai text without spaces: the whole word, else names inside it."""
     k = key(run)
-    whole = _whole(idx, k, strict)
+    # "ลาดพร้าวค่ะ": the name before a polite particle ("แม่ค่ะ" is mother, not ต.แม่คะ).
+    bare = key(_PARTICLE_END.sub("", run)) or k
+    whole = _whole(idx, bare, strict)
     if whole:
         return [whole]
     if strict:
         return _strict_province_scan(idx, k)
-    found = _substring_scan(idx, k)
+    # Everyday words first out ("โรงพยาบาล", "ได้เลย"), then names inside what is left.
+    k = _not_places().sub("|", bare)
+    found = [m for part in k.split("|") if part for m in (_substring_scan(idx, part) or [])]
+    k = k.replace("|", "")
     if not found and len(k) >= 3:
         m = Mention()
         for level in LEVELS:
@@ -245,7 +273,7 @@ def _substring_scan(idx: NameIndex, k: str) -> list[Mention]:
     hits: list[tuple[int, int, list[tuple[str, float]]]] = []
     for i in range(len(k)):
         for n in idx.lengths:
-            if n < 3 or i + n > len(k):
+            if n < MIN_INNER_NAME or i + n > len(k):
                 continue
             codes = [(c, 1.0) for lv in LEVELS for c in idx.exact[lv].get(k[i:i + n], ())]
             if codes:

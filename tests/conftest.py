@@ -336,8 +336,8 @@ def answer_questions(citizen: Citizen, topic: str | None = None, place: str = PL
         elif "เด็ก (ต่ำกว่า 18)" in labels:
             citizen.tap(age or "ผู้ใหญ่")
         elif "แชร์ตำแหน่ง" in labels:
-            if not place:
-                return  # the caller answers the place question itself
+            if not place or "หลายที่" in citizen.text():
+                return  # the caller answers the place question (or chooses a place) itself
             citizen.say(place)
         elif "ไม่สะดวกให้เบอร์" in labels:
             citizen.say(phone)

@@ -36,6 +36,7 @@ from handlers.turn import Input, Turn
 from models import Urgency
 from privacy import record_consent
 from referral import Place, extract_place, locate_text
+from referral.places import make_place
 
 MAX_TRIES = 2  # after two answers we cannot use, the question is not asked a third time
 AGE_NUMBER = re.compile(r"(\d{1,3})\s*(?:ปี|ขวบ|years?|yrs?)?")
@@ -92,7 +93,14 @@ def skip_field(turn: Turn, field: str) -> str:
 
 def skip_own_field(turn: Turn, given: Input) -> str:
     """'ไม่ทราบ' / 'ไม่สะดวกบอก' / 'skip' to the question asked."""
-    return skip_field(turn, FIELD_OF[turn.conv.state])
+    field = FIELD_OF[turn.conv.state]
+    if field == "phone" and given.kind == "text" and replies.asks_not_to_be_called(given.text):
+        # "ห้ามโทรนะคะ โทรศัพท์เป็นของสามี": staff must write in the chat, never call.
+        note = m.t("staff_no_call")
+        turn.remember(description=(turn.data.get("description", "") + f"\n({note})").strip())
+        if q.in_emergency(turn):
+            c.add_details(turn.session, turn.settings, q.emergency_case(turn), note)
+    return skip_field(turn, field)
 
 
 def _give_up_topic(turn: Turn, given: Input) -> str:
@@ -309,19 +317,48 @@ def typed_emergency_place(turn: Turn, given: Input) -> str:
     """A typed place during an emergency: taken only when clear (no silent re-routing)."""
     place = emergency_place(given.text)
     if place is None:
+        if _took_phone_instead(turn, given):
+            return q.QUESTIONS[turn.conv.state](turn)
         return retry(turn, given, intro="")
+    _took_phone_instead(turn, given)
     settle_place(turn, q.place_dict(place, given.text))
     return q.next_question(turn)
+
+
+def _took_phone_instead(turn: Turn, given: Input) -> bool:
+    """A phone number typed at the place question is the phone: keep it and say so, so it is
+    not asked for again (the place question is then put once more)."""
+    phone = find_phone(given.text)
+    if not phone or turn.data.get("phone") == phone:
+        return False
+    _settle_phone(turn, phone)
+    turn.say(m.text(m.t("phone_kept", turn.lang, value=format_phone(phone))))
+    return True
 
 
 def typed_place(turn: Turn, given: Input) -> str:
     """A typed place: settle it, ask to choose when several fit, or ask again."""
     result = locate_text(given.text)
+    if result.best is None and not result.candidates and _took_phone_instead(turn, given):
+        return q.QUESTIONS[turn.conv.state](turn)
     if result.ambiguous and result.candidates:
+        if turn.conv.state == CHOOSE_PLACE:
+            # Typed again instead of choosing: never a third list. Keep what all the
+            # candidates share (their province), else move on with the place unknown.
+            return _settle_common_area(turn, list(result.candidates), given.text)
         return ask_choose_place(turn, list(result.candidates), given.text)
     if result.best is None:
         return retry(turn, given, intro="place_not_found")
     settle_place(turn, q.place_dict(result.best, given.text))
+    return q.advance(turn)
+
+
+def _settle_common_area(turn: Turn, candidates: list[Place], text: str) -> str:
+    """The province every candidate lies in, when there is one; else the place is unknown."""
+    provinces = {p.province_code for p in candidates if p.province_code}
+    if len(provinces) != 1:
+        return skip_field(turn, "place")
+    settle_place(turn, q.place_dict(make_place(provinces.pop(), 0.5), text))
     return q.advance(turn)
 
 

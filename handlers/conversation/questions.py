@@ -91,8 +91,11 @@ def choose_place(turn: Turn) -> str:
     if not options:
         return ask_place(turn)
     key = "label_en" if lang == "en" else "label_th"
-    items = [m.postback(_short_place(o[key] or o["label_th"]), a="place", i=str(i))
-             for i, o in enumerate(options)]
+    labels = [_short_place(o[key] or o["label_th"]) for o in options]
+    if len(set(labels)) < len(labels):
+        # "Bang Kapi, Bangkok" twice (the เขต and the แขวง): the numbers of the list tell them apart.
+        labels = [f"{i + 1}. {label}" for i, label in enumerate(labels)]
+    items = [m.postback(label, a="place", i=str(i)) for i, label in enumerate(labels)]
     items += [m.postback(m.t("place_none_of_these", lang), a="place_none"), m.location_button(lang),
               m.postback(m.t("place_unknown", lang), a="place_unknown")]
     turn.say(m.text(m.t("choose_place", lang) + "\n" + "\n".join(
@@ -102,6 +105,9 @@ def choose_place(turn: Turn) -> str:
 
 def _short_place(label: str) -> str:
     # Quick-reply labels hold 20 characters: keep subdistrict and province, drop the rest.
+    if ", " in label:  # English: "Bang Kapi, Huai Khwang, Bangkok"
+        parts = label.split(", ")
+        return f"{parts[0]}, {parts[-1]}" if len(parts) > 2 else label
     parts = label.split()
     return f"{parts[0]} {parts[-1]}" if len(parts) > 2 else label
 

@@ -9,11 +9,13 @@ from handlers.conversation import answers as a
 from handlers.conversation.start import menu_choice
 from handlers.conversation.states import (
     ASK_CONSENT,
+    ASK_PHONE,
     ASK_PLACE,
     CANCEL,
     CHOOSE_PLACE,
     CORRECTION,
     DANGER,
+    EMERGENCY_PHONE,
     EMERGENCY_PLACE,
     FOLLOW,
     STALE,
@@ -37,6 +39,7 @@ _NOT_DANGER = re.compile(r"ขอโทษ\S*|ขออภัย|พิมพ์
                          re.IGNORECASE)
 _MIN_DANGER_CHARS = 8
 PLACE_STATES = (ASK_PLACE, CHOOSE_PLACE, EMERGENCY_PLACE)
+PHONE_STATES = (ASK_PHONE, EMERGENCY_PHONE)
 
 
 def danger_text(text: str) -> str:
@@ -85,7 +88,8 @@ def read(state: str, row: dict[str, object], given: Input) -> str:
         return DANGER
     if FOLLOW in row and menu_choice(text) == "follow":
         return FOLLOW
-    if UNKNOWN in row and replies.is_unknown(text):
+    if UNKNOWN in row and (replies.is_unknown(text)
+                           or (state in PHONE_STATES and replies.declines_phone(text))):
         return UNKNOWN
     if CORRECTION in row and is_correction(state, text):
         return CORRECTION
