@@ -376,7 +376,10 @@ def _weak_always_topic(topic: str, info: Analysis, probs: dict[str, float],
     if cues is None or any(name in info.cues for name in cues):
         return False
     p_emergency = dict(preds.urgency).get("emergency", 0.0)
-    return max(probs.get(topic, 0.0), p_emergency) < _ALWAYS_SURE
+    # The model's own probability, before "none" was taken out for a kind that needs a
+    # topic: "นายจ้างไม่จ่ายเงินเดือน 3 เดือน" is none 0.67, trafficking 0.2 — not a crisis.
+    raw = min(probs.get(topic, 0.0), dict(preds.topic).get(topic, 0.0) * 2)
+    return max(raw, p_emergency) < _ALWAYS_SURE
 
 
 def _renormalised(ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:

@@ -11,9 +11,11 @@ MAX_FEATURE_CHARS = 1200
 
 _AGE_PATTERNS = (
     re.compile(r"(?:อายุ|วัย|age|aged)\s*(?:ประมาณ|ราว|กว่า|เกือบ|ครบ|about|around)?\s*(\d{1,3})"),
-    re.compile(r"(\d{1,2})\s*-?\s*(?:ขวบ|เดือน(?=\s*แล้ว)|years? old|years?-old|yo\b|y/o|year-old)"),
+    re.compile(r"(\d{1,2})\s*-?\s*(?:ขวบ|years? old|years?-old|yo\b|y/o|year-old)"),
+    # A baby's age in months ("ลูก 3 เดือน"), not "ไม่จ่ายมา 3 เดือนแล้ว".
+    re.compile(r"(?:ลูก|เด็ก|ทารก|หลาน|น้อง|baby)\D{0,10}?(\d{1,2})\s*เดือน"),
     re.compile(r"\((\d{1,3})\)"),  # "grandfather (83)"
-    re.compile(r"\b(?:is|he's|she's|i'm|turned|turning)\s+(\d{1,3})\b(?!\s*(?:baht|km|kg|%|minutes?|hours?|days?|weeks?|months?|people|floor))"),
+    re.compile(r"\b(?:is|he's|she's|i'm|im|i am|turned|turning)\s+(\d{1,3})\b(?!\s*(?:baht|km|kg|%|minutes?|hours?|days?|weeks?|months?|people|floor))"),
 )
 _SHORT_CHARS = 12
 

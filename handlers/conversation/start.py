@@ -31,7 +31,7 @@ from handlers.phone import find_phone
 from handlers.turn import Input, Turn
 from intents import classify
 from models import Attachment, Case, Contact, Urgency
-from referral import extract_place, locate_pin
+from referral import extract_place, locate_pin, locate_text
 
 CASE_NO = re.compile(r"OSS-\d{4}-\d{6}", re.IGNORECASE)
 # Below this topic confidence the citizen chooses among the likely topics. Out of fold over
@@ -111,6 +111,10 @@ def route_first_message(turn: Turn, given: Input, cls: Any) -> str:
     if cls.language not in ("th", "en"):
         turn.say(m.text(m.t("other_language", "th") + "\n\n" + m.t("other_language", "en")))
     record_contact(turn, cls, keep_text=given.text if cls.kind == "suggestion" else "")
+    if cls.urgency == Urgency.EMERGENCY and _only_a_place(given.text):
+        # "อยู่ อ.หาดใหญ่ จ.สงขลาค่ะ" as a first message (back after the chat expired): no
+        # danger is written, so no alert; the numbers and the danger question come first.
+        cls = replace(cls, urgency=Urgency.NORMAL.value, emergency_uncertain=True)
     if danger_now(cls, given.text):
         earlier = earlier_case(turn, given.text)
         if earlier is not None:
@@ -120,6 +124,23 @@ def route_first_message(turn: Turn, given: Input, cls: Any) -> str:
         # Danger cues in a message read as a prank, a question or chit-chat: ask once anyway.
         return start_problem(turn, given, cls)
     return KIND_PATHS.get(cls.kind, answer_chitchat)(turn, given, cls)
+
+
+def assess_text(text: str) -> Any:
+    """The danger rules' reading of a text."""
+    from intents.classifier import analyse
+    from intents.urgency import assess
+
+    return assess(analyse(text).cues)
+
+
+def _only_a_place(text: str) -> bool:
+    """True when a message holds a place and nothing else (no words of danger at all)."""
+    from handlers.conversation.reader import danger_text
+
+    rest = danger_text(text)
+    return len(rest) < 8 and not assess_text(text).emergency and (
+        extract_place(text).best is not None or locate_text(text).best is not None)
 
 
 def danger_now(cls: Any, text: str) -> bool:
