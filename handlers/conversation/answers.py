@@ -91,9 +91,15 @@ def skip_field(turn: Turn, field: str) -> str:
     return q.next_question(turn)
 
 
+_UNKNOWN_ONLY_CHARS = 12  # "ไม่สะดวกบอก", "don't know": longer answers say more
+
+
 def skip_own_field(turn: Turn, given: Input) -> str:
     """'ไม่ทราบ' / 'ไม่สะดวกบอก' / 'skip' to the question asked."""
     field = FIELD_OF[turn.conv.state]
+    if given.kind == "text" and len(replies.clean(given.text)) > _UNKNOWN_ONLY_CHARS:
+        # "ไม่รู้ค่ะ อยู่ใกล้ปอยเปต": the words after "don't know" still reach the staff.
+        _keep_words(turn, given.text)
     if field == "phone" and given.kind == "text" and replies.asks_not_to_be_called(given.text):
         # "ห้ามโทรนะคะ โทรศัพท์เป็นของสามี": staff must write in the chat, never call.
         note = m.t("staff_no_call")
@@ -626,7 +632,10 @@ def emergency_timeout(turn: Turn, given: Input) -> str:
     """The emergency questions went unanswered: the case stays with the hotline as it is."""
     case = q.emergency_case(turn)
     case.record("citizen_stopped_questions", actor="timeout")
-    turn.say(m.text(m.t("expired", turn.lang), m.main_menu(turn.lang)))
+    c.add_details(turn.session, turn.settings, case, m.t("staff_citizen_quiet"))
+    # Not "deleted": the case is with the hotline, and a place or phone sent later joins it
+    # (start.py late_emergency_details).
+    turn.say(m.text(m.t("emergency_quiet", turn.lang, case_no=case.case_no), m.main_menu(turn.lang)))
     turn.forget()
     return IDLE
 

@@ -84,6 +84,8 @@ def read(state: str, row: dict[str, object], given: Input) -> str:
     text = given.text
     if replies.is_cancel(text):
         return CANCEL
+    if UNKNOWN in row and state in PHONE_STATES and replies.declines_phone(text):
+        return UNKNOWN  # "I don't want to give my number" is no wish to die
     if DANGER in row and reads_as_danger(text):
         return DANGER
     if FOLLOW in row and menu_choice(text) == "follow":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
@@ -27,7 +28,7 @@ from handlers.conversation.questions import (
 )
 from handlers.conversation.states import ASK_PROBLEM, IDLE
 from handlers.discreet import safety_tip
-from handlers.phone import find_phone
+from handlers.phone import find_phone, format_phone
 from handlers.turn import Input, Turn
 from intents import classify
 from models import Attachment, Case, Contact, Urgency
@@ -111,6 +112,9 @@ def route_first_message(turn: Turn, given: Input, cls: Any) -> str:
     if cls.language not in ("th", "en"):
         turn.say(m.text(m.t("other_language", "th") + "\n\n" + m.t("other_language", "en")))
     record_contact(turn, cls, keep_text=given.text if cls.kind == "suggestion" else "")
+    late = late_emergency_details(turn, given.text)
+    if late is not None:
+        return late
     if cls.urgency == Urgency.EMERGENCY and _only_a_place(given.text):
         # "อยู่ อ.หาดใหญ่ จ.สงขลาค่ะ" as a first message (back after the chat expired): no
         # danger is written, so no alert; the numbers and the danger question come first.
@@ -120,7 +124,7 @@ def route_first_message(turn: Turn, given: Input, cls: Any) -> str:
         if earlier is not None:
             return raise_earlier_case(turn, earlier, given.text, cls)
         return start_emergency(turn, given.text, cls.topic, cls)
-    if cls.emergency_uncertain:
+    if cls.emergency_uncertain and not _chasing_an_open_case(turn, given.text, cls):
         # Danger cues in a message read as a prank, a question or chit-chat: ask once anyway.
         return start_problem(turn, given, cls)
     return KIND_PATHS.get(cls.kind, answer_chitchat)(turn, given, cls)
@@ -132,6 +136,56 @@ def assess_text(text: str) -> Any:
     from intents.urgency import assess
 
     return assess(analyse(text).cues)
+
+
+LATE_DETAILS_HOURS = 24  # a place or phone sent this long after an emergency joins its case
+
+
+def late_emergency_details(turn: Turn, text: str) -> str | None:
+    """A place or a phone sent on its own after the emergency questions stopped: it goes to
+    the open emergency case still missing it, and to the hotline."""
+    phone = find_phone(text)
+    place_only = _only_a_place(text)
+    if not (place_only or (phone and len(text.strip()) <= 40)):
+        return None
+    since = turn.now - timedelta(hours=LATE_DETAILS_HOURS)
+    cases = [k for k in c.cases_of(turn.session, turn.user_id, limit=5)
+             if k.is_open and k.urgency == Urgency.EMERGENCY and k.created_at
+             and _aware(k.created_at) >= since]
+    case = next((k for k in cases if (place_only and not k.province_code) or (phone and not k.phone)), None)
+    if case is None:
+        return None
+    if phone and not case.phone:
+        case.phone = phone
+        c.add_details(turn.session, turn.settings, case, f"เบอร์ติดต่อ: {format_phone(phone)}",
+                      public=m.t("staff_phone_received"))
+    if place_only and not case.province_code:
+        found = extract_place(text)
+        place = found.best if found.best is not None and not found.ambiguous else locate_text(text).best
+        if place is not None:
+            settled = place_dict(place, text)
+            c.apply_place(case, settled)
+            c.add_details(turn.session, turn.settings, case,
+                          f"สถานที่: {settled.get('label_th') or '-'}" + m.map_line(
+                              settled.get("latitude"), settled.get("longitude")),
+                          place=place_obj(settled), public=f"สถานที่: {settled.get('label_th') or '-'}")
+    turn.say(m.text(m.t("late_details_sent", turn.lang, case_no=case.case_no)))
+    return IDLE
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _chasing_an_open_case(turn: Turn, text: str, cls: Any) -> bool:
+    """'ทำไมยังไม่มีใครโทรมา' from someone with an open case and no word of danger: the status
+    of that case, not the danger question (an answer to which would open a second case)."""
+    if cls.kind != "follow_up":
+        return False
+    signals = assess_text(text)
+    if signals.emergency or signals.uncertain:
+        return False
+    return any(k.is_open for k in c.cases_of(turn.session, turn.user_id, limit=5))
 
 
 def _only_a_place(text: str) -> bool:
