@@ -9,7 +9,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import ColumnElement, Select, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session
 
@@ -29,6 +28,7 @@ from models import (
     utcnow,
 )
 from settings import Settings
+from taxonomy import yamlfile
 
 HERE = Path(__file__).resolve().parent
 OUTCOMES = ("helped", "referred_out", "no_contact", "not_eligible", "duplicate", "other")
@@ -54,7 +54,7 @@ class ActionError(Exception):
 @cache
 def _texts() -> dict[str, dict[str, str]]:
     with open(HERE / "staff_texts.yaml", encoding="utf-8") as f:
-        return yaml.safe_load(f)
+        return yamlfile.safe_load(f)
 
 
 def st(key: str, lang: str = "th", **values: Any) -> str:
