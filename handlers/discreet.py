@@ -7,9 +7,8 @@ import re
 from functools import cache
 from typing import Any
 
-import yaml
-
 from handlers.messages import HERE, t, text
+from taxonomy import yamlfile
 
 Msg = dict[str, Any]
 
@@ -17,7 +16,7 @@ Msg = dict[str, Any]
 @cache
 def _words() -> dict[str, Any]:
     with open(HERE / "discreet.yaml", encoding="utf-8") as f:
-        return yaml.safe_load(f)
+        return yamlfile.safe_load(f)
 
 
 @cache

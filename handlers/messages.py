@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import yaml
-
 import taxonomy
+from taxonomy import yamlfile
 
 HERE = Path(__file__).resolve().parent
 QUICK_REPLY_MAX = 13
@@ -23,7 +22,7 @@ Item = dict[str, Any]
 @cache
 def _load(name: str) -> dict[str, dict[str, str]]:
     with open(HERE / name, encoding="utf-8") as f:
-        return yaml.safe_load(f)
+        return yamlfile.safe_load(f)
 
 
 def t(key: str, lang: str = "th", **values: Any) -> str:

@@ -184,7 +184,12 @@ def _relay_case(ctx: Ctx) -> Case | None:
             select(Case).join(CaseWork, CaseWork.case_id == Case.id)
             .where(Case.reporter_line_user_id.is_(None), CaseWork.citizen_reply_until > ctx.now)
             .order_by(CaseWork.citizen_reply_until.desc()).limit(1))
-    return ctx.session.scalar(_RELAY_CASE, {"user_id": ctx.user_id, "now": ctx.now})
+    # Asked before this message changed any case or its work (staff actions, privacy and
+    # the rate limit return first), so the session's pending changes (the citizen's
+    # last-seen time, a new citizen) cannot change the answer: they are not flushed for it,
+    # and go with the event's one flush at its end.
+    with ctx.session.no_autoflush:
+        return ctx.session.scalar(_RELAY_CASE, {"user_id": ctx.user_id, "now": ctx.now})
 
 
 def _passes_through(text: str) -> bool:

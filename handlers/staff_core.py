@@ -9,7 +9,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import ColumnElement, Select, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session
 
@@ -29,6 +28,7 @@ from models import (
     utcnow,
 )
 from settings import Settings
+from taxonomy import yamlfile
 
 HERE = Path(__file__).resolve().parent
 OUTCOMES = ("helped", "referred_out", "no_contact", "not_eligible", "duplicate", "other")
@@ -54,7 +54,7 @@ class ActionError(Exception):
 @cache
 def _texts() -> dict[str, dict[str, str]]:
     with open(HERE / "staff_texts.yaml", encoding="utf-8") as f:
-        return yaml.safe_load(f)
+        return yamlfile.safe_load(f)
 
 
 def st(key: str, lang: str = "th", **values: Any) -> str:
@@ -210,6 +210,7 @@ def _link_staff(session: Session, code: LinkCode, user_id: str, now: datetime) -
         other.line_user_id = None  # one LINE account belongs to one staff member
     session.flush()
     staff.line_user_id = user_id
+    session.info.get(_NOT_STAFF, set()).discard(user_id)
     code.used_at, code.used_by = now, user_id
     audit(session, staff, "line_linked")
     return st("linked_staff", name=staff.display_name)
@@ -234,9 +235,24 @@ _STAFF_BY_LINE = select(Staff).where(Staff.line_user_id == bindparam("user_id", 
                                      Staff.active)
 
 
+# The worker asks for a batch's citizens at once (note_not_staff): accounts no staff member
+# has linked are answered from the session without a statement each. Linking an account in
+# the session (_link_staff) takes it off the list.
+_NOT_STAFF = "not_staff"
+
+
+def note_not_staff(session: Session, user_ids: list[str]) -> None:
+    """Look up which of these LINE accounts no staff member has linked, in one statement, so
+    staff_by_line answers None for them in this session without asking again."""
+    if not user_ids:
+        return
+    linked = set(session.scalars(select(Staff.line_user_id).where(Staff.line_user_id.in_(user_ids))))
+    session.info.setdefault(_NOT_STAFF, set()).update(u for u in user_ids if u not in linked)
+
+
 def staff_by_line(session: Session, user_id: str | None) -> Staff | None:
     """The active staff member who linked this LINE account."""
-    if not user_id:
+    if not user_id or user_id in session.info.get(_NOT_STAFF, ()):
         return None
     return session.scalar(_STAFF_BY_LINE, {"user_id": user_id})
 

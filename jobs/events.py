@@ -12,11 +12,12 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 
 from handlers import conversation as flow
+from handlers import ratelimit, staff_core
 from handlers.events import EventOutcome, handle_event
 from handlers.loading import LOADING_SECONDS, loading_seconds, queued_messages
 from handlers.outbox import queue_push
 from handlers.sender import LineSender
-from models import Conversation, InboundEvent, LineUser, utcnow
+from models import Case, Conversation, InboundEvent, LineUser, utcnow
 from models.base import insert_ignore
 from models.inbox import MOVED_COLUMNS, InboxEvent
 from models.line import EventStatus
@@ -141,16 +142,25 @@ class EventQueue:
         return len(handled), order[taken:]
 
     def _prefetch(self, s: Any, order: list[tuple[str, tuple[int, Any]]], stopped: set[str]) -> set[int]:
-        """Read the batch's events (locked), conversations and citizens in three statements
-        instead of three per event; the session holds them (keep_loaded). Returns the ids
-        of the events read."""
+        """Read the batch's events (locked), conversations, their open cases, citizens, the
+        citizens' counts of recent messages (the rate limit) and which of them are staff in
+        six statements instead of six per event; the session holds them (keep_loaded).
+        Returns the ids of the events read."""
         chats = [chat_id for chat_id, _ in order if chat_id not in stopped]
         if not chats:
             return set()
         ids = [event_id for chat_id, (event_id, _) in order if chat_id not in stopped]
         rows = s.scalars(select(InboundEvent).where(InboundEvent.id.in_(ids)).with_for_update()).all()
-        s.scalars(select(Conversation).where(Conversation.chat_id.in_(chats))).all()
-        s.scalars(select(LineUser).where(LineUser.user_id.in_([c for c in chats if c.startswith("U")]))).all()
+        conversations = s.scalars(select(Conversation).where(Conversation.chat_id.in_(chats))).all()
+        # The cases the conversations are filling in (an emergency's questions read theirs
+        # at every answer): in the session too, not read one at a time, each after a flush.
+        cases = sorted({c.case_id for c in conversations if c.case_id})
+        if cases:
+            s.scalars(select(Case).where(Case.id.in_(cases))).all()
+        users = [c for c in chats if c.startswith("U")]
+        s.scalars(select(LineUser).where(LineUser.user_id.in_(users))).all()
+        ratelimit.count_recent(s, sorted(set(users)), utcnow())
+        staff_core.note_not_staff(s, sorted(set(users)))
         return {row.id for row in rows}
 
     def _in_savepoint(self, s: Any, event_id: int, chat_id: str, locked: bool,

@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from taxonomy import yamlfile
 
 HERE = Path(__file__).resolve().parent
 
@@ -15,7 +15,7 @@ HERE = Path(__file__).resolve().parent
 @cache
 def _texts() -> dict[str, Any]:
     with open(HERE / "texts.yaml", encoding="utf-8") as f:
-        return yaml.safe_load(f)
+        return yamlfile.safe_load(f)
 
 
 def t(key: str, lang: str = "th", **values: Any) -> str:

@@ -9,8 +9,8 @@ from functools import cache
 from importlib.resources import files
 
 import geothai
-import yaml
 
+from taxonomy import yamlfile
 from taxonomy.thai import DIGIT_TABLE
 
 LEVEL_OF_LENGTH = {2: "province", 4: "district", 6: "subdistrict"}
@@ -97,7 +97,7 @@ def postal_index() -> dict[str, frozenset[str]]:
 def place_words() -> dict:
     """Return the editable word lists of referral/data/places.yaml."""
     text = files("referral").joinpath("data/places.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yamlfile.safe_load(text)
 
 
 def _name_keys(a: Area) -> set[str]:

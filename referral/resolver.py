@@ -6,7 +6,7 @@ import bisect
 import math
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -397,7 +397,21 @@ def _resolve(text: object, strict: bool) -> LocateResult:
     """Resolve text to a LocateResult; never raises on odd input."""
     if not isinstance(text, str) or not text.strip():
         return NOTHING
-    mentions = _mentions(text[:500], strict)
+    return _resolve_text(text[:500], strict)
+
+
+# The same words are resolved more than once: a first message is read for a place by the
+# understanding and again by the question that follows, a correction is tried as a place
+# and then answered as one, and in a surge many people write the same few words ("น้ำท่วม
+# บ้าน", a district's name). The result depends only on the text and the gazetteer (loaded
+# once, never changed in a running process) and is immutable (frozen dataclasses, tuples),
+# so the last few thousand are kept. Held in memory only, never logged or stored.
+RESOLVE_CACHE = 4096
+
+
+@lru_cache(maxsize=RESOLVE_CACHE)
+def _resolve_text(text: str, strict: bool) -> LocateResult:
+    mentions = _mentions(text, strict)
     if strict and all(len(m.scores) > 1 and all(len(c) == 4 and c.endswith("01") for c in m.scores)
                       for m in mentions):
         return NOTHING  # "นอกเขตเมือง": a bare 'เมือง' in free text is not a place

@@ -10,10 +10,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays as public_holidays
-import yaml
 
 import taxonomy
 from referral.places import Place
+from taxonomy import yamlfile
 
 HOTLINE = "HOTLINE"
 
@@ -25,7 +25,7 @@ def policy() -> dict[str, Any]:
     the other data files are: every route and deadline parsed the YAML again, a few
     milliseconds each, several times per case). Callers only read it."""
     text = files("referral").joinpath("data/routing.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yamlfile.safe_load(text)
 
 
 @cache
@@ -41,7 +41,7 @@ def _zone() -> dt.tzinfo:
 def extra_holidays() -> frozenset[dt.date]:
     """Return the days off the Cabinet added (data/holidays_extra.yaml)."""
     text = files("referral").joinpath("data/holidays_extra.yaml").read_text(encoding="utf-8")
-    return frozenset(_as_date(d) for d in yaml.safe_load(text) or {})
+    return frozenset(_as_date(d) for d in yamlfile.safe_load(text) or {})
 
 
 @cache

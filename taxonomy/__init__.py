@@ -11,8 +11,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-import yaml
-
+from taxonomy import yamlfile
 from taxonomy.thai import arabic_digits
 
 NONE = "none"
@@ -44,7 +43,7 @@ class Rule:
 def data() -> dict[str, Any]:
     """Return the parsed taxonomy.yaml."""
     text = files("taxonomy").joinpath("taxonomy.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yamlfile.safe_load(text)
 
 
 @cache

@@ -172,3 +172,23 @@ def latest_case_by_no(db, case_no: str):
     from models import Case
 
     return db.scalar(select(Case).where(Case.case_no == case_no))
+
+
+def test_an_account_noted_as_no_staff_is_staff_once_linked_in_the_same_session(runtime):
+    """The worker notes a batch's citizens who are no staff (one statement for the batch);
+    a link code redeemed in that session makes the account staff at once."""
+    from handlers import staff_core as sc
+    from models import utcnow
+    from simulator import events as ev
+
+    make_staff(runtime, "batchlink", "hotline", name="Batch Link")
+    user_id = ev.random_user_id()
+    with runtime.transaction() as s:
+        staff = s.query(sc.Staff).filter_by(username="batchlink").one()
+        code = sc.issue_code(s, "staff", staff=staff)
+    with runtime.transaction() as s:
+        sc.note_not_staff(s, [user_id])
+        assert sc.staff_by_line(s, user_id) is None
+        assert sc.redeem_code(s, code, user_id=user_id, group_id=None, now=utcnow())
+        linked = sc.staff_by_line(s, user_id)
+        assert linked is not None and linked.username == "batchlink"
