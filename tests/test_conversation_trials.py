@@ -244,3 +244,11 @@ def test_an_english_teenager_beaten_by_her_father_is_child_protection(citizen, d
     citizen.say("im 15 my dad hits me every night when hes drunk. i dont want to go home")
     case = latest_case(db, citizen.user_id)
     assert (case.topic, case.subject_age_group) == ("child_protection", "child")
+
+
+def test_an_emergency_with_a_phone_but_no_place_does_not_say_nobody_can_reach_them(citizen):
+    citizen.say("ถูกหลอกไปทำงานที่กัมพูชา ตอนนี้ถูกขังอยู่ในตึก ช่วยด้วย")
+    citizen.say("ไม่รู้ค่ะ อยู่ใกล้ปอยเปต")
+    citizen.say(PHONE)
+    assert "ติดต่อหรือไปหาไม่ได้" not in citizen.text()
+    assert "โทรหาคุณ" in citizen.text() and "สถานที่" in citizen.text()

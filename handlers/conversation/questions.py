@@ -248,8 +248,12 @@ def advance_emergency(turn: Turn) -> str:
     missing = [m.t(f"field_{f}", turn.lang) for f in ("place", "phone")
                if not (d.get(f) if f == "phone" else (d.get(f) or {}).get("province_code"))]
     if missing:
-        text = m.t("emergency_missing", turn.lang, case_no=case.case_no,
-                   missing=m.t("missing_and", turn.lang).join(missing))
+        if d.get("phone"):
+            # The team can call: say so, and that only the place is missing.
+            text = m.t("emergency_missing_place", turn.lang, case_no=case.case_no)
+        else:
+            text = m.t("emergency_missing", turn.lang, case_no=case.case_no,
+                       missing=m.t("missing_and", turn.lang).join(missing))
         turn.say(m.text(text, m.emergency_call_buttons(turn.lang, case.topic) + m.main_menu(turn.lang)[:3]))
     else:
         turn.say(m.text(m.t("emergency_done", turn.lang, case_no=case.case_no), m.main_menu(turn.lang)))
