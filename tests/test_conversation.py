@@ -101,12 +101,19 @@ def test_location_pin_resolves_to_nearest_centre(citizen, db):
     assert case.latitude == pytest.approx(13.618)
 
 
-def test_pin_outside_thailand_is_answered_politely_and_asked_again(citizen):
+def test_pin_outside_thailand_is_kept_with_its_coordinates_and_the_case_goes_to_central_intake(citizen, db):
+    # A Thai stranded across the border is still heard: no Thai centre covers the pin, so the
+    # department's central team gets the case with the coordinates.
     citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
     answer_questions(citizen, topic="hardship", place="")
     citizen.share_location(35.68, 139.76)
-    assert "นอกประเทศไทย" in citizen.text()
-    assert "แชร์ตำแหน่ง" in citizen.labels()
+    assert "นอกประเทศไทย" in citizen.text() and "สถานทูต" in citizen.text()
+    assert "แชร์ตำแหน่ง" not in citizen.labels()
+    answer_questions(citizen, topic="hardship")
+    case = latest_case(db, citizen.user_id)
+    assert case.province_code is None and case.center_id == "DEPT-DSDW"
+    assert case.latitude == pytest.approx(35.68) and case.longitude == pytest.approx(139.76)
+    assert "นอกประเทศไทย" in case.place_text
 
 
 def test_ambiguous_place_asks_the_citizen_to_choose(citizen, db):

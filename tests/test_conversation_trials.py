@@ -252,3 +252,25 @@ def test_an_emergency_with_a_phone_but_no_place_does_not_say_nobody_can_reach_th
     citizen.say(PHONE)
     assert "ติดต่อหรือไปหาไม่ได้" not in citizen.text()
     assert "โทรหาคุณ" in citizen.text() and "สถานที่" in citizen.text()
+
+
+def test_an_emergency_pin_abroad_reaches_the_hotline_with_its_map_link(citizen, db, line):
+    # Someone held in a scam compound across the border: the pin is the one thing the hotline
+    # needs to coordinate with the embassy; it was refused as "outside Thailand".
+    citizen.say("ช่วยด้วยค่ะ หนูถูกหลอกมาทำงานที่กัมพูชา เขายึดพาสปอร์ต ขังไว้ในตึก ออกไม่ได้")
+    assert alerts(line) >= 1
+    citizen.share_location(11.556, 104.928, address="Phnom Penh, Cambodia")
+    assert "1300" in citizen.text() and "สถานทูต" in citizen.text()
+    assert any("maps.google.com/?q=11.556000,104.928000" in t for t in line.texts_to(HOTLINE_GROUP))
+    case = latest_case(db, citizen.user_id)
+    assert case.topic == "trafficking" and case.latitude == pytest.approx(11.556)
+    assert "นอกประเทศไทย" in case.place_text
+
+
+def test_a_pin_abroad_before_any_words_is_kept_and_the_story_asked(citizen, db):
+    citizen.share_location(3.139, 101.687)  # Kuala Lumpur
+    assert "นอกประเทศไทย" in citizen.text()
+    citizen.say("ติดอยู่ที่มาเลเซียค่ะ เงินหมด ไม่มีค่ารถกลับบ้าน")
+    finish_case(citizen)
+    case = latest_case(db, citizen.user_id)
+    assert case is not None and case.latitude == pytest.approx(3.139)

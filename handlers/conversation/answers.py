@@ -276,7 +276,10 @@ def typed_age(turn: Turn, given: Input) -> str:
 def settle_place(turn: Turn, place: dict[str, Any], say: bool = True) -> None:
     """Keep a settled place; in an emergency re-route the case and tell the hotline (with a map)."""
     turn.remember(place=place, place_options=None)
-    if say:
+    if place.get("abroad"):
+        turn.say(m.text(m.t("place_abroad_emergency" if q.in_emergency(turn) else "place_abroad",
+                            turn.lang)))
+    elif say:
         turn.say(m.text(m.t("place_got", turn.lang, place=q.place_label(turn))))
     if q.in_emergency(turn):
         case = q.emergency_case(turn)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -487,14 +488,38 @@ def asked_problem(turn: Turn, given: Input) -> str | None:
 
 
 def pin_place(turn: Turn, given: Input) -> dict[str, Any] | None:
-    """The place of a LINE location pin (nearest subdistrict centroid), None outside Thailand."""
+    """The place of a LINE location pin (nearest subdistrict centroid).
+
+    A pin outside Thailand or far out at sea (someone held abroad, a fishing boat, a Thai
+    stranded across the border) is kept as a place with only its coordinates: the case goes
+    to the department's central intake and, in an emergency, the hotline gets the map link.
+    None only when the pin carries no usable coordinates.
+    """
     loc = given.location
     result = locate_pin(loc["latitude"], loc["longitude"], address=loc.get("address"))
-    if result.outside_thailand or result.best is None:
+    if result.outside_thailand:
+        return abroad_place(loc)
+    if result.best is None:
         return None
     place = place_dict(result.best, loc.get("address") or "")
     place.update(latitude=loc["latitude"], longitude=loc["longitude"])
     return place
+
+
+def abroad_place(loc: dict[str, Any]) -> dict[str, Any] | None:
+    """A pin outside Thailand: no codes, the coordinates and LINE's address text."""
+    try:
+        lat, lon = float(loc["latitude"]), float(loc["longitude"])
+    except (TypeError, ValueError, KeyError):
+        return None
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    address = str(loc.get("address") or "")[:200]
+    return {"subdistrict_code": None, "district_code": None, "province_code": None,
+            "level": "abroad", "abroad": True,
+            "label_th": m.t("place_abroad_label", "th") + (f" ({address})" if address else ""),
+            "label_en": m.t("place_abroad_label", "en") + (f" ({address})" if address else ""),
+            "latitude": lat, "longitude": lon, "text": address}
 
 
 def location_first(turn: Turn, given: Input) -> str:
@@ -504,5 +529,7 @@ def location_first(turn: Turn, given: Input) -> str:
         turn.say(m.text(m.t("place_outside", turn.lang)))
         return IDLE
     turn.remember(place=place)
+    if place.get("abroad"):
+        turn.say(m.text(m.t("place_abroad", turn.lang)))
     turn.say(m.text(m.t("location_first", turn.lang, place=place_label(turn)), [m.cancel_button(turn.lang)]))
     return ASK_PROBLEM
