@@ -49,7 +49,7 @@ def case_confirmation(case_no: str, department: str, center: str, phone: str, ne
 
 def case_confirmation_for(case: Any, department: str, lang: str = "th") -> Msg:
     """The confirmation card for a created case, with the main menu as quick replies."""
-    center = case.center.name_th if case.center else m.t("unknown", lang)
+    center = m.center_name(case.center, lang)
     phone = (case.center.phone if case.center else "") or ""
     next_steps = m.t("flex_next", lang, due=m.t(f"due_{case.urgency}", lang))
     card = case_confirmation(case.case_no, department, center, phone, next_steps, lang)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -63,9 +64,10 @@ def _services() -> dict[str, dict[str, Any]]:
 
 def service_for(text: str) -> str | None:
     """The service (answers.yaml) a question names, or None."""
-    lowered = text.lower()
+    # Spaces are dropped on both sides: "กองทุน ผู้สูงอายุ" names the fund as "กองทุนผู้สูงอายุ" does.
+    lowered = re.sub(r"\s+", "", text.lower())
     for name, entry in _services().items():
-        if any(str(word).lower() in lowered for word in entry.get("words") or ()):
+        if any(re.sub(r"\s+", "", str(word).lower()) in lowered for word in entry.get("words") or ()):
             return name
     return None
 
@@ -79,6 +81,13 @@ def service_answer(name: str, lang: str = "th") -> str:
 def service_topic(name: str) -> str:
     """The taxonomy topic a service belongs to."""
     return str(_services()[name]["topic"])
+
+
+def center_name(center: Any, lang: str) -> str:
+    """A centre's name in the citizen's language (Thai when it has no English name)."""
+    if center is None:
+        return t("unknown", lang)
+    return (center.name_en or center.name_th) if lang == "en" else center.name_th
 
 
 def map_line(latitude: float | None, longitude: float | None) -> str:
@@ -150,10 +159,14 @@ NUMBER_LABELS = {  # ≤ 20 characters: LINE cuts longer labels
 }
 
 
-def emergency_numbers(lang: str, topic: str) -> Msg:
-    """Tap-to-call buttons for the emergency numbers, 1323 first for suicide risk."""
+def emergency_numbers(lang: str, topic: str, sure: bool = True) -> Msg:
+    """Tap-to-call buttons for the emergency numbers, 1323 first for suicide risk. When the
+    service is only asking whether there is danger, the intro does not call it an emergency."""
     numbers = EMERGENCY_NUMBERS.get(topic, EMERGENCY_NUMBERS["default"])
-    intro = t("emergency_intro_suicide" if topic == "suicide_risk" else "emergency_intro", lang)
+    if topic == "suicide_risk":
+        intro = t("emergency_intro_suicide", lang)
+    else:
+        intro = t("emergency_intro" if sure else "emergency_intro_ask", lang)
     actions = [{"type": "uri", "label": _label(NUMBER_LABELS[n][lang if lang == "en" else "th"]),
                 "uri": f"tel:{number}"} for n, number in numbers]
     # A buttons template's text is limited to 160 characters (the intros are written to fit).
@@ -167,6 +180,6 @@ def emergency_call_buttons(lang: str, topic: str) -> list[Item]:
     return [call_button(NUMBER_LABELS[n][lang if lang == "en" else "th"], number) for n, number in numbers]
 
 
-def emergency_messages(lang: str, topic: str) -> list[Msg]:
+def emergency_messages(lang: str, topic: str, sure: bool = True) -> list[Msg]:
     """The first reply in an emergency: the numbers as call buttons, before any question."""
-    return [emergency_numbers(lang, topic)]
+    return [emergency_numbers(lang, topic, sure)]

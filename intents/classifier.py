@@ -307,10 +307,23 @@ def _short_danger(info: Analysis, signals: UrgencyCues) -> bool:
             and any(info.cues[name].active for name in _HARM_CUES if name in info.cues))
 
 
+# "ด่วน", "ด่วนมากค่ะ", "urgent!!", "ฉุกเฉิน" with nothing else: a cry, like "ช่วยด้วย". Inside a
+# longer message ("ขอเงินด่วน") the word says nothing of danger, so it is no cue there.
+_BARE_URGENT = re.compile(
+    r"(?:ด่วน|ฉุกเฉิน|เหตุด่วน|urgent|emergency)(?:\s*(?:มาก|ที่สุด|ๆ|เลย|จริงๆ|please|pls))*"
+    r"(?:\s*(?:ค่ะ|คะ|ครับ|คับ|นะ|จ้า|จ้ะ|ha|na))*[\s!.?]*", re.IGNORECASE)
+
+
+_PHONE_RUN = re.compile(r"[+(]?\d[\d\s\-().]{7,}\d")
+
+
 def _short_cry(info: Analysis) -> bool:
     """Tell whether a message of a few words is a cry for help ("ช่วยด้วย", "help me", "ด่วน"):
     never a prank; the service asks at once whether anyone is in danger."""
-    return len(info.text) <= _SHORT_CHARS and "help_cry" in info.cues and "joking" not in info.cues
+    if len(info.text) > _SHORT_CHARS or "joking" in info.cues:
+        return False
+    bare = _PHONE_RUN.sub(" ", info.text).strip()  # "ด่วน 081-234-5678": a cry with a number
+    return "help_cry" in info.cues or _BARE_URGENT.fullmatch(bare) is not None
 
 
 _BENEFIT_CUES = ("benefit_elderly", "benefit_disabled", "benefit_child")

@@ -274,3 +274,55 @@ def test_a_pin_abroad_before_any_words_is_kept_and_the_story_asked(citizen, db):
     finish_case(citizen)
     case = latest_case(db, citizen.user_id)
     assert case is not None and case.latitude == pytest.approx(3.139)
+
+
+def test_a_phone_number_as_the_first_message_is_kept_for_the_request(citizen, db):
+    # It was answered "we answer in Thai and English only".
+    citizen.say("081-234-5678")
+    assert "Thai and English" not in citizen.text() and "081-234-5678" in citizen.text()
+    citizen.say(STORY)
+    answer_until(citizen, "ยืนยัน")
+    assert "ไม่สะดวกให้เบอร์" not in " ".join(citizen.labels())
+    finish_case(citizen)
+    assert latest_case(db, citizen.user_id).phone == "0812345678"
+
+
+def test_a_phone_number_alone_joins_an_open_case_that_has_none(citizen, db):
+    citizen.say(STORY)
+    answer_until(citizen, "ไม่สะดวกให้เบอร์")
+    citizen.tap("ไม่สะดวกให้เบอร์")
+    finish_case(citizen)
+    case = latest_case(db, citizen.user_id)
+    assert case.phone is None
+    citizen.say("๐๘๑๒๓๔๕๖๗๘ ค่ะ")
+    assert case.case_no in citizen.text()
+    db.expire_all()
+    assert latest_case(db, citizen.user_id).phone == "0812345678"
+
+
+def test_an_english_case_card_names_the_office_in_english(citizen, db):
+    citizen.say(EN_STORY)
+    finish_case(citizen)  # answer_until types the Thai place; the office is the centre's
+    case = latest_case(db, citizen.user_id)
+    assert case.center is not None and case.center.name_en
+    assert case.center.name_en in citizen.text()
+    assert case.center.name_th not in citizen.text()
+
+
+def test_asking_once_about_danger_does_not_call_it_an_emergency(citizen, line):
+    citizen.say("ด่วนค่ะ")
+    assert "เรื่องนี้ฉุกเฉิน" not in citizen.text()
+    assert "1300" in citizen.text() and "ใช่" in " ".join(citizen.labels())
+    assert alerts(line) == 0
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("อยากกู้เงินกองทุนผู้สูงอายุไปขายของค่ะ ต้องใช้เอกสารอะไรบ้าง", "กองทุนผู้สูงอายุ"),
+    ("How can my father get a loan from the Older Persons Fund?", "Older Persons Fund"),
+])
+def test_a_question_about_the_older_persons_fund_is_answered_about_the_fund(citizen, question, expected):
+    # It was answered with the old-age allowance first.
+    citizen.say(question)
+    assert expected in citizen.text()
+    assert "ผู้ค้ำประกัน" in citizen.text() or "guarantor" in citizen.text()
+    assert "เบี้ยยังชีพ" not in citizen.text() and "allowance" not in citizen.text()

@@ -140,7 +140,7 @@ def ask_consent(turn: Turn) -> str:
 def ask_danger(turn: Turn) -> str:
     """Unsure whether it is an emergency: show the numbers first, then ask once."""
     lang = turn.lang
-    turn.say(*m.emergency_messages(lang, turn.data.get("topic", "none")))
+    turn.say(*m.emergency_messages(lang, turn.data.get("topic", "none"), sure=False))
     turn.say(m.text(m.t("danger_check", lang), [
         m.postback(m.t("danger_yes", lang), a="danger", v="yes"),
         m.postback(m.t("danger_no", lang), a="danger", v="no")]))
@@ -236,6 +236,11 @@ def advance(turn: Turn) -> str:
     return show_summary(turn)
 
 
+def _place_known(place: dict[str, Any] | None) -> bool:
+    """A place the team can go to: a Thai area, or a pin's coordinates (abroad, at sea)."""
+    return bool(place) and bool(place.get("province_code") or place.get("latitude") is not None)
+
+
 def advance_emergency(turn: Turn) -> str:
     """In an emergency ask only what reaches the person; then say honestly what is missing."""
     d = turn.data
@@ -246,7 +251,7 @@ def advance_emergency(turn: Turn) -> str:
     case = emergency_case(turn)
     case.details_complete = True
     missing = [m.t(f"field_{f}", turn.lang) for f in ("place", "phone")
-               if not (d.get(f) if f == "phone" else (d.get(f) or {}).get("province_code"))]
+               if not (d.get(f) if f == "phone" else _place_known(d.get(f)))]
     if missing:
         if d.get("phone"):
             # The team can call: say so, and that only the place is missing.

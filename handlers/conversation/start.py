@@ -110,12 +110,16 @@ def route_first_message(turn: Turn, given: Input, cls: Any) -> str:
         return start_migrant(turn, given, cls)
     if cls.kind == "problem" and cls.urgency != Urgency.EMERGENCY and replies.is_service_complaint(given.text):
         cls = replace(cls, kind="complaint")  # about the service: never to the centre complained about
+    late = late_emergency_details(turn, given.text)
+    if late is not None:
+        record_contact(turn, cls)
+        return late
+    if _only_a_phone(given.text) and cls.urgency != Urgency.EMERGENCY and not cls.emergency_uncertain:
+        record_contact(turn, cls)
+        return phone_first(turn, given.text)
     if cls.language not in ("th", "en"):
         turn.say(m.text(m.t("other_language", "th") + "\n\n" + m.t("other_language", "en")))
     record_contact(turn, cls, keep_text=given.text if cls.kind == "suggestion" else "")
-    late = late_emergency_details(turn, given.text)
-    if late is not None:
-        return late
     if cls.urgency == Urgency.EMERGENCY and _only_a_place(given.text):
         # "อยู่ อ.หาดใหญ่ จ.สงขลาค่ะ" as a first message (back after the chat expired): no
         # danger is written, so no alert; the numbers and the danger question come first.
@@ -172,6 +176,32 @@ def late_emergency_details(turn: Turn, text: str) -> str | None:
                           place=place_obj(settled), public=f"สถานที่: {settled.get('label_th') or '-'}")
     turn.say(m.text(m.t("late_details_sent", turn.lang, case_no=case.case_no)))
     return IDLE
+
+
+def _only_a_phone(text: str) -> bool:
+    """A message that is a phone number and hardly anything else ("0812345678", "เบอร์ 081-…ค่ะ")."""
+    phone = find_phone(text)
+    if not phone:
+        return False
+    rest = re.sub(r"[\d\s+\-().๐-๙]", "", text)
+    return len(rest) <= 12
+
+
+def phone_first(turn: Turn, text: str) -> str:
+    """A phone number alone: it joins an open case still missing one, or is kept for the request
+    the person is about to describe (never "we answer in Thai and English")."""
+    phone = find_phone(text) or ""
+    case = next((k for k in c.cases_of(turn.session, turn.user_id, limit=5)
+                 if k.is_open and not k.phone), None)
+    if case is not None:
+        case.phone = phone
+        c.add_details(turn.session, turn.settings, case, f"เบอร์ติดต่อ: {format_phone(phone)}",
+                      public=m.t("staff_phone_received"))
+        turn.say(m.text(m.t("phone_added_to_case", turn.lang, case_no=case.case_no), m.main_menu(turn.lang)))
+        return IDLE
+    turn.remember(phone=phone)
+    turn.say(m.text(m.t("phone_first", turn.lang, phone=format_phone(phone)), [m.cancel_button(turn.lang)]))
+    return ASK_PROBLEM
 
 
 def _aware(moment: datetime) -> datetime:
@@ -415,7 +445,7 @@ def answer_follow_up(turn: Turn, given: Input, cls: Any = None) -> str:
 
 
 def _status_text(case: Case, lang: str) -> str:
-    center = case.center.name_th if case.center else m.t("unknown", lang)
+    center = m.center_name(case.center, lang)
     updated = c.thai_date(case.updated_at) if lang == "th" else \
         case.updated_at.astimezone(c.BANGKOK).strftime("%d/%m/%Y %H:%M")
     return m.t("follow_up_status", lang, case_no=case.case_no, topic=m.topic_label(case.topic, lang),
