@@ -83,6 +83,13 @@ def says_yes(text: str) -> bool:
     return not says_no(cleaned) and bool(_pattern("affirmative").search(cleaned))
 
 
+def is_answer_word_only(text: str) -> bool:
+    """True when a text is only yes/no words ('ไม่ใช่ค่ะ', 'ได้เลย', 'no thanks'), with nothing
+    of a story in it ('ขาไม่ดี' is not)."""
+    rest = _pattern("affirmative").sub(" ", _pattern("negative").sub(" ", clean(text)))
+    return len(re.sub(r"\s+", "", rest)) < 4
+
+
 def is_safe_answer(text: str) -> bool:
     """True only for a plain 'no / safe' to 'is anyone in danger now?' ("ไม่ค่ะ ปลอดภัยดี",
     "ไม่มีอันตรายค่ะ", "ไม่ครับ ยังโอเค"); anything that says more, or names danger, is not."""

@@ -572,7 +572,10 @@ def _migrant_topic(cues: dict[str, Cue], language: str) -> str | None:
     if "mig_self_harm" in cues:
         return "suicide_risk"
     if fired(table.migrant_spouse, cues) and not any(c in cues for c in _MIGRANT_WORK_CUES):
-        return "domestic_violence"
+        return "domestic_violence"  # a husband's beating, the children beside her
+    if "mig_child" in cues:
+        # A child beaten, held or made to work: the more protective topic (taxonomy.md §2).
+        return "child_protection"
     if "mig_helpless" in cues and not any(c in cues for c in _MIGRANT_HELD_CUES):
         # Fallen, hurt or very ill with nothing about work or being held: help now, and
         # general welfare until an interpreter has heard who it is.

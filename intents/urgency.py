@@ -46,6 +46,7 @@ class UrgencyRules:
     migrant_spouse: tuple[Rule, ...] = ()
     migrant_script: tuple[Rule, ...] = ()
     contact_unvetoed: tuple[frozenset[str], ...] = ()
+    never_vetoed_together: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,8 @@ def rules() -> UrgencyRules:
         migrant_script=_rules(data.get("migrant_script_emergency"), None),
         contact_unvetoed=tuple(frozenset(str(g) for g in entry)
                                for entry in data.get("contact_never_vetoed") or ()),
+        never_vetoed_together=tuple(frozenset(str(g) for g in entry)
+                                    for entry in data.get("never_vetoed_together") or ()),
     )
 
 
@@ -135,7 +138,9 @@ def assess(cues: dict[str, Cue]) -> UrgencyCues:
     hits = fired(table.emergency, cues)
     safe = any(_present(cues, name) for name in table.veto)
     joking = any(_present(cues, name) for name in table.joke_veto)
-    unvetoable = any(set(rule) & table.never_vetoed for rule in hits)
+    unvetoable = any(set(rule) & table.never_vetoed
+                     or any(entry <= set(rule) for entry in table.never_vetoed_together)
+                     for rule in hits)
     emergency = bool(hits) and (unvetoable or not safe) and not joking
     return UrgencyCues(
         emergency=emergency,

@@ -326,3 +326,29 @@ def test_a_question_about_the_older_persons_fund_is_answered_about_the_fund(citi
     assert expected in citizen.text()
     assert "ผู้ค้ำประกัน" in citizen.text() or "guarantor" in citizen.text()
     assert "เบี้ยยังชีพ" not in citizen.text() and "allowance" not in citizen.text()
+
+
+def test_a_story_typed_in_fragments_is_kept_and_not_read_as_a_refused_number(citizen, db):
+    # An older person types in pieces while the questions come. "อยู่คนเดียว" was dropped (too
+    # short), "ขาไม่ดี…" was "an invalid number", "ไม่มีเงินซื้อยา" was read as "no phone".
+    citizen.say("ยายอายุ 78 แล้ว ไม่มีใครดูแล")
+    answer_until(citizen, "แชร์ตำแหน่ง")
+    citizen.say("อยู่คนเดียว")
+    assert "หาสถานที่นี้ไม่เจอ" not in citizen.text() and "จดไว้" in citizen.text()
+    citizen.say(PLACE)
+    citizen.say("ขาไม่ดี เดินไม่ค่อยได้")
+    assert "เบอร์นี้ดูไม่ถูกต้อง" not in citizen.text() and "จดไว้" in citizen.text()
+    citizen.say(PHONE)
+    finish_case(citizen)
+    case = latest_case(db, citizen.user_id)
+    assert "อยู่คนเดียว" in case.description and "ขาไม่ดี" in case.description
+    assert case.phone == PHONE
+
+
+def test_words_of_the_story_at_the_phone_question_are_not_a_refusal(citizen, db):
+    citizen.say(STORY)
+    answer_until(citizen, "ไม่สะดวกให้เบอร์")
+    citizen.say("ไม่มีเงินซื้อยาด้วยค่ะ")
+    assert "ไม่สะดวกให้เบอร์" in citizen.labels()  # asked again, not skipped
+    citizen.say("ไม่มีค่ะ")
+    assert "ไม่สะดวกให้เบอร์" not in citizen.labels()

@@ -57,27 +57,57 @@ def _tries(turn: Turn) -> int:
 def retry(turn: Turn, given: Input, intro: str = "not_understood") -> str:
     """An input the question cannot use: keep its words, ask once more, then move on."""
     state = turn.conv.state
+    kept = False
     if given.kind == "text" and given.text.strip():
-        _keep_words(turn, given.text)
+        kept = _keep_words(turn, given.text)
     n = _tries(turn) + 1
     turn.remember(tries={"state": state, "n": n})
     if n >= MAX_TRIES:
         return GIVE_UP[state](turn, given)
+    if kept and intro and not _tries_an_answer(state, given.text):
+        # "อยู่คนเดียว", "ขาไม่ดี เดินไม่ค่อยได้": more of the story, typed in pieces. It is
+        # kept for the staff; saying "that place was not found" would be wrong and cold.
+        intro = "words_kept"
     if intro:
         turn.say(m.text(m.t(intro, turn.lang)))
     return q.QUESTIONS[state](turn)
 
 
-def _keep_words(turn: Turn, text: str) -> None:
-    """Nothing is lost: long words become detail; in an emergency they reach the hotline."""
+_STORY_MIN_CHARS = 6  # "อยู่คนเดียว", "ขาไม่ดี": a fragment of the story is kept, "ok" is not
+
+
+def _tries_an_answer(state: str, text: str) -> bool:
+    """Whether a text looks like an attempt at the question's own answer (a number to a
+    phone question), as against more of the story."""
+    if any(ch.isdigit() for ch in text):
+        return True  # a number, a postcode, a house number, an age
+    if state in (ASK_PLACE, CHOOSE_PLACE, EMERGENCY_PLACE):
+        return _PLACE_WORDS.search(text) is not None
+    return False
+
+
+# Words of an address: a text with them was an attempt at a place, even if none was found.
+_PLACE_WORDS = re.compile(r"(?:^|\s)(?:ต|อ|จ)\.|ตำบล|อำเภอ|จังหวัด|เขต|แขวง|หมู่|ซอย|ถนน|ถ\.|"
+                          r"บ้านเลขที่|หมู่บ้าน|district|province|road|soi|village", re.IGNORECASE)
+
+
+def _keep_words(turn: Turn, text: str) -> bool:
+    """Nothing is lost: words become detail; in an emergency they reach the hotline.
+    Returns whether the words were kept."""
     if q.in_emergency(turn):
         case = q.emergency_case(turn)
         case.description = (case.description + "\n" + text.strip()).strip()
         c.add_details(turn.session, turn.settings, case, f"ข้อความเพิ่ม: {text.strip()[:1000]}",
                       public=m.t("staff_more_words"))
         turn.say(m.text(m.t("details_thanks", turn.lang)))
-    elif len(text.strip()) >= 15:
-        turn.remember(description=(turn.data.get("description", "") + "\n" + text).strip())
+        return False  # details_thanks already said it
+    words = replies.clean(text)
+    if len(words) < _STORY_MIN_CHARS or replies.is_unknown(text) or replies.is_answer_word_only(text):
+        return False
+    told = turn.data.get("description", "")
+    if not told.endswith(text.strip()):  # the give-up path may pass the same words again
+        turn.remember(description=(told + "\n" + text.strip()).strip())
+    return True
 
 
 def skip_field(turn: Turn, field: str) -> str:
@@ -410,11 +440,15 @@ def _settle_phone(turn: Turn, phone: str) -> None:
                       public=m.t("staff_phone_received"))
 
 
+_NO_NUMBER = {"ไม่มี", "ไม่สะดวก", "ไม่ให้", "ไม่มีเบอร์", "ไม่มีโทรศัพท์", "no", "none", "no number"}
+
+
 def typed_phone(turn: Turn, given: Input) -> str:
     """A Thai or international number; ask again once on a slip."""
     phone = normalize_phone(given.text) or find_phone(given.text)
     if phone is None:
-        if any(w in given.text for w in ("ไม่สะดวก", "ไม่มี", "ไม่ให้", "no ")):
+        # "ไม่มีค่ะ", "ไม่สะดวก" are a refusal; "ไม่มีเงินซื้อยา" is more of the story.
+        if replies.declines_phone(given.text) or replies.clean(given.text) in _NO_NUMBER:
             return declined_phone(turn, given)
         return retry(turn, given, intro="phone_invalid")
     _settle_phone(turn, phone)
