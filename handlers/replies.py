@@ -103,6 +103,21 @@ def is_safe_answer(text: str) -> bool:
     return bool(words.search(cleaned)) and bool(_pattern("safe_filler").match(words.sub(" ", cleaned)))
 
 
+def safe_then_more(text: str) -> str | None:
+    """For "ไม่ค่ะ ไม่อันตราย แค่เหนื่อยมาก" or "ไม่ได้อันตรายค่ะ แค่อยากถามเรื่องเบี้ย": the words
+    after a plain statement that nobody is in danger; None when there is no such statement at
+    the start (a bare "ไม่ค่ะ แต่…" says nothing about danger). The caller still checks the
+    rest for danger."""
+    cleaned = clean(text)
+    lead = re.match(r"^(?:(?:ไม่|ไม่ใช่|no|nope)\s*)?" + _pattern("safe_phrase").pattern
+                    + r"|^(?:(?:ไม่|ไม่ใช่|no|nope)\s*)?(?:ยัง)?(?:ปลอดภัย(?:ดี|แล้ว)?|safe|we'?re safe|i'?m safe)",
+                    cleaned, re.IGNORECASE)
+    if lead is None:
+        return None
+    rest = cleaned[lead.end():].strip(" ,")
+    return rest
+
+
 def wants_to_confirm(text: str) -> bool:
     """True for 'ยืนยัน', 'ใช่ค่ะ', 'ok' — never for 'ไม่ถูกต้อง' or 'ไม่ใช่'."""
     cleaned = clean(text)

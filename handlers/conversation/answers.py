@@ -202,9 +202,60 @@ def answered_danger(turn: Turn, given: Input) -> str:
 
 
 def typed_danger(turn: Turn, given: Input) -> str:
-    """A typed answer to the danger question: anything but a clear 'no' is treated as danger."""
-    safe = replies.is_safe_answer(given.text)
-    return answered_danger(turn, Input("postback", action="danger", params={"v": "no" if safe else "yes"}))
+    """A typed answer to the danger question: anything but a clear 'no' is treated as danger,
+    and what it says ("สามีกำลังตีหนูอยู่", a place, a phone) joins the case and the alert."""
+    text = given.text.strip()
+    if replies.is_safe_answer(text):
+        return answered_danger(turn, Input("postback", action="danger", params={"v": "no"}))
+    rest = replies.safe_then_more(text)
+    if rest is not None and not _tells_danger(rest):
+        # "ไม่ค่ะ ไม่อันตราย แค่เหนื่อยมาก": safe, and the rest is kept (or answered, if a question).
+        if len(rest) >= _STORY_MIN_CHARS:
+            cls = s.classify(rest)
+            if cls.kind == "inquiry" and cls.topic != taxonomy.NONE:
+                turn.remember(urgency=Urgency.NORMAL, danger_checked=True)
+                return s.start_inquiry(turn, Input("text", text=rest), cls)
+            turn.remember(description=(turn.data.get("description", "") + "\n" + rest).strip())
+        return answered_danger(turn, Input("postback", action="danger", params={"v": "no"}))
+    d = turn.data
+    if s._only_a_place(text) or s._only_a_phone(text):
+        # "อยู่ ต.ในเมือง อ.เมือง จ.ขอนแก่น" after a cry for help: where to come, not a new topic.
+        s.remember_early_answers(turn, text, s.classify(text))
+    if not (replies.is_answer_word_only(text) or s._only_a_place(text) or s._only_a_phone(text)):
+        cls = s.classify(text)
+        turn.remember(description=(d.get("description", "") + "\n" + text).strip())
+        s.remember_early_answers(turn, text, cls)
+        topic = _topic_after_answer(d.get("topic", taxonomy.NONE), cls)
+        turn.remember(topic=topic)
+    return answered_danger(turn, Input("postback", action="danger", params={"v": "yes"}))
+
+
+def _tells_danger(text: str) -> bool:
+    signals = s.assess_text(text)
+    return signals.emergency or s.classify(text).urgency == Urgency.EMERGENCY
+
+
+# The general topics a bare cry for help is filed under until the person says more.
+_PLACEHOLDER_TOPICS = (taxonomy.NONE, "hardship")
+
+
+def _topic_after_answer(topic: str, cls: Any) -> str:
+    """The topic once the answer to the danger question is read: suicide risk always wins (1323
+    first), a story after a bare cry replaces the placeholder, else the more protective one."""
+    new = cls.topic
+    if new in (taxonomy.NONE, topic):
+        return topic
+    if new == "suicide_risk" or topic in _PLACEHOLDER_TOPICS:
+        return new
+    return _more_protective(topic, new)
+
+
+def _more_protective(old: str, new: str) -> str:
+    """Of two topics, the one the taxonomy's protective order puts first."""
+    order = ("suicide_risk", "trafficking", "child_protection", "elderly_care", "disability",
+             "domestic_violence")
+    ranked = [t for t in order if t in (old, new)]
+    return ranked[0] if ranked else old
 
 
 def pin_before_danger_answer(turn: Turn, given: Input) -> str:

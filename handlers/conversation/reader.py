@@ -38,6 +38,7 @@ _PLACE_PARTS = re.compile(
 _NOT_DANGER = re.compile(r"ขอโทษ\S*|ขออภัย|พิมพ์ผิด|แก้เป็น|เปลี่ยนเป็น|ไม่ใช่\S*|sorry|typo|i meant",
                          re.IGNORECASE)
 _MIN_DANGER_CHARS = 8
+_UNKNOWN_ONLY_CHARS = 12
 PLACE_STATES = (ASK_PLACE, CHOOSE_PLACE, EMERGENCY_PLACE)
 PHONE_STATES = (ASK_PHONE, EMERGENCY_PHONE)
 
@@ -51,8 +52,10 @@ def danger_text(text: str) -> str:
 def reads_as_danger(text: str) -> bool:
     """True when an answer in the middle of questions says someone is in danger now."""
     rest = danger_text(text)
-    if len(rest) < _MIN_DANGER_CHARS or replies.is_unknown(rest) or replies.is_cancel(rest):
+    if len(rest) < _MIN_DANGER_CHARS or replies.is_cancel(rest):
         return False
+    if replies.is_unknown(rest) and len(replies.clean(rest)) <= _UNKNOWN_ONLY_CHARS:
+        return False  # "ไม่รู้ค่ะ", "ไม่แน่ใจ"; but "ไม่รู้จะอยู่ไปทำไมแล้ว" is read for danger
     # A danger cue as well as the model: a fragment such as "อยู่หน้าเซเว่น" is too short for
     # the model alone, which learned whole messages.
     signals = assess(analyse(rest).cues)

@@ -134,7 +134,7 @@ TABLE: dict[str, dict[str, Step]] = {
     CHECK_DANGER: {
         CANCEL: Step(a.cancel, (IDLE,)),
         "postback:danger": Step(a.answered_danger, (CHOOSE_TOPIC, *ADVANCE, *EMERGENCY)),
-        TEXT: Step(a.typed_danger, (CHOOSE_TOPIC, *ADVANCE, *EMERGENCY)),
+        TEXT: Step(a.typed_danger, (CHOOSE_TOPIC, OFFER_CASE, IDLE, *ADVANCE, *EMERGENCY)),
         LOCATION: Step(a.pin_before_danger_answer, (CHECK_DANGER, *EMERGENCY)),
         STICKER: Step(a.ask_again, (CHECK_DANGER, *EMERGENCY)),
         MEDIA: Step(a.media_during_question, (CHECK_DANGER, *EMERGENCY)),
