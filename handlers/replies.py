@@ -109,10 +109,11 @@ def safe_then_more(text: str) -> str | None:
     the start (a bare "ไม่ค่ะ แต่…" says nothing about danger). The caller still checks the
     rest for danger."""
     cleaned = clean(text)
+    # "ไม่ ปลอดภัยดี" is no and safe; "ไม่ปลอดภัย" (not safe) is danger (danger_words).
     lead = re.match(r"^(?:(?:ไม่|ไม่ใช่|no|nope)\s*)?" + _pattern("safe_phrase").pattern
-                    + r"|^(?:(?:ไม่|ไม่ใช่|no|nope)\s*)?(?:ยัง)?(?:ปลอดภัย(?:ดี|แล้ว)?|safe|we'?re safe|i'?m safe)",
+                    + r"|^(?:(?:ไม่|ไม่ใช่|no|nope)\s+)?(?:ยัง)?(?:ปลอดภัย(?:ดี|แล้ว)?|safe|we'?re safe|i'?m safe)",
                     cleaned, re.IGNORECASE)
-    if lead is None:
+    if lead is None or re.search(r"ไม่ปลอดภัย|not safe|unsafe", lead.group(0)):
         return None
     rest = cleaned[lead.end():].strip(" ,")
     return rest

@@ -75,3 +75,68 @@ def test_a_wish_to_die_that_begins_with_dont_know_at_the_phone_question_is_dange
     case = latest_case(db, citizen.user_id)
     assert case is not None and case.topic == "suicide_risk" and case.urgency == "emergency"
     assert "1323" in citizen.text() and line.texts_to(HOTLINE_GROUP)
+
+
+def _filed_case(citizen, story="สามีชอบด่า ชอบตีเวลาเมา อยากปรึกษาว่าจะทำยังไงดีค่ะ"):
+    citizen.say(story)
+    answer_until(citizen, "ยืนยัน")
+    citizen.tap("ยืนยัน")
+
+
+def test_danger_soon_after_a_case_raises_that_case_with_its_place_and_phone(citizen, db, line):
+    # It opened a second, empty emergency case: "สถานที่: ไม่ทราบ · เบอร์ติดต่อ: ไม่ได้ให้ไว้".
+    _filed_case(citizen)
+    first = latest_case(db, citizen.user_id)
+    citizen.say("เขาพังประตูเข้ามาแล้ว ช่วยด้วย")
+    db.expire_all()
+    case = latest_case(db, citizen.user_id)
+    assert case.id == first.id and case.urgency == "emergency"
+    alert = hotline(line)
+    assert "เขาพังประตูเข้ามาแล้ว" in alert and "081-234-5678" in alert
+    assert "แชร์ตำแหน่ง" not in citizen.labels()
+
+
+def test_details_after_an_emergency_join_it_and_reach_the_hotline(citizen, db, line):
+    citizen.say("ช่วยด้วย สามีกำลังเอามีดไล่ฟันหนู")
+    citizen.say(PLACE)
+    citizen.say(PHONE)
+    first = latest_case(db, citizen.user_id)
+    citizen.say("หนูหลบอยู่ในห้องน้ำชั้นสอง บ้านสีฟ้า ซอย 5")
+    db.expire_all()
+    assert latest_case(db, citizen.user_id).id == first.id
+    assert "ห้องน้ำชั้นสอง" in hotline(line)
+    assert "1300" in citizen.text()
+
+
+def test_a_corrected_phone_after_an_emergency_replaces_the_number_and_tells_the_hotline(citizen, db, line):
+    # It was answered "outside the ministry's work, call 1567".
+    citizen.say("ช่วยด้วย สามีกำลังเอามีดไล่ฟันหนู")
+    citizen.say(PLACE)
+    citizen.say(PHONE)
+    citizen.say("เบอร์ผิดค่ะ ที่ถูกคือ 0898887777")
+    assert "1567" not in citizen.text() and "089-888-7777" in citizen.text()
+    db.expire_all()
+    assert latest_case(db, citizen.user_id).phone == "0898887777"
+    assert "089-888-7777" in hotline(line)
+
+
+def test_new_facts_in_a_follow_up_join_the_case_and_raise_it(citizen, db, line):
+    # Only a status card was sent; the description and urgency did not change.
+    _filed_case(citizen, "ค้างค่าเช่าห้องมาสองเดือนค่ะ ไม่มีเงินจ่ายเลย")
+    case = latest_case(db, citizen.user_id)
+    assert case.urgency == "normal"
+    citizen.say("สวัสดีค่ะ เมื่อวานแจ้งไว้ ตอนนี้โดนไล่ออกจากห้องแล้ว ไม่มีที่นอนคืนนี้")
+    db.expire_all()
+    case = latest_case(db, citizen.user_id)
+    assert "ไม่มีที่นอนคืนนี้" in case.description and case.urgency in ("high", "emergency")
+    assert case.case_no in citizen.text()
+
+
+def test_chasing_an_unanswered_emergency_shows_the_numbers_and_tells_the_hotline(citizen, db, line):
+    citizen.say("ช่วยด้วย สามีกำลังเอามีดไล่ฟันหนู")
+    citizen.say(PLACE)
+    citizen.say(PHONE)
+    before = len(line.texts_to(HOTLINE_GROUP))
+    citizen.say("เรื่องถึงไหนแล้วคะ ยังไม่มีใครมาเลย")
+    assert any(b.get("uri", "").startswith("tel:") for b in citizen.buttons())
+    assert len(line.texts_to(HOTLINE_GROUP)) > before

@@ -114,9 +114,19 @@ def route_first_message(turn: Turn, given: Input, cls: Any) -> str:
     if late is not None:
         record_contact(turn, cls)
         return late
+    if _corrects_a_phone(given.text):
+        corrected = corrected_phone(turn, given.text)
+        if corrected is not None:
+            record_contact(turn, cls)
+            return corrected
     if _only_a_phone(given.text) and cls.urgency != Urgency.EMERGENCY and not cls.emergency_uncertain:
         record_contact(turn, cls)
         return phone_first(turn, given.text)
+    if not danger_now(cls, given.text):
+        more = details_after_emergency(turn, given.text, cls)
+        if more is not None:
+            record_contact(turn, cls)
+            return more
     if cls.language not in ("th", "en"):
         turn.say(m.text(m.t("other_language", "th") + "\n\n" + m.t("other_language", "en")))
     record_contact(turn, cls, keep_text=given.text if cls.kind == "suggestion" else "")
@@ -125,7 +135,7 @@ def route_first_message(turn: Turn, given: Input, cls: Any) -> str:
         # danger is written, so no alert; the numbers and the danger question come first.
         cls = replace(cls, urgency=Urgency.NORMAL.value, emergency_uncertain=True)
     if danger_now(cls, given.text):
-        earlier = earlier_case(turn, given.text)
+        earlier = earlier_case(turn, given.text, cls)
         if earlier is not None:
             return raise_earlier_case(turn, earlier, given.text, cls)
         return start_emergency(turn, given.text, cls.topic, cls)
@@ -187,6 +197,52 @@ def _only_a_phone(text: str) -> bool:
     return len(rest) <= 12
 
 
+def _corrects_a_phone(text: str) -> bool:
+    """"เบอร์ผิดค่ะ ที่ถูกคือ 0898887777", "แก้เบอร์เป็น 08…": a correction word and a number."""
+    return find_phone(text) is not None and (replies.is_correction(text) or "เบอร์ผิด" in text
+                                             or "wrong number" in text.lower())
+
+
+def corrected_phone(turn: Turn, text: str) -> str | None:
+    """A corrected number for the latest open case (the hotline is told in an emergency)."""
+    phone = find_phone(text) or ""
+    case = next((k for k in c.cases_of(turn.session, turn.user_id, limit=5)
+                 if k.is_open and _recent(turn, k, 24 * 7)), None)
+    if case is None:
+        return None
+    case.phone = phone
+    case.record("phone_corrected", actor=f"line:{turn.user_id}")
+    c.add_details(turn.session, turn.settings, case, f"เบอร์ติดต่อใหม่ (แก้ไข): {format_phone(phone)}",
+                  public=m.t("staff_phone_received"))
+    turn.say(m.text(m.t("phone_corrected", turn.lang, case_no=case.case_no, phone=format_phone(phone)),
+                    m.main_menu(turn.lang)))
+    return IDLE
+
+
+_DETAIL_KINDS = ("problem", "follow_up", "complaint")
+
+
+def details_after_emergency(turn: Turn, text: str, cls: Any) -> str | None:
+    """More words soon after an emergency case ("หนูหลบอยู่ในห้องน้ำชั้นสอง บ้านสีฟ้า ซอย 5")
+    join that case and go to the hotline at once; they never open a second, empty case."""
+    if cls.kind not in _DETAIL_KINDS and not cls.emergency_uncertain:
+        return None
+    if cls.kind == "follow_up" and not _adds_facts(text):
+        return None  # "เรื่องถึงไหนแล้ว": the status, and the hotline hears they still wait
+    case = next((k for k in c.cases_of(turn.session, turn.user_id, limit=5)
+                 if k.is_open and k.urgency == Urgency.EMERGENCY and _recent(turn, k, RECENT_CASE_HOURS)),
+                None)
+    if case is None:
+        return None
+    case.description = (case.description + "\n" + text.strip()).strip()
+    c.add_details(turn.session, turn.settings, case, f"ข้อความเพิ่ม: {text.strip()[:1000]}",
+                  public=m.t("staff_more_words"))
+    link_attachments(turn, case)
+    turn.say(m.text(m.t("late_details_sent", turn.lang, case_no=case.case_no),
+                    m.emergency_call_buttons(turn.lang, case.topic) + m.main_menu(turn.lang)[:3]))
+    return IDLE
+
+
 def phone_first(turn: Turn, text: str) -> str:
     """A phone number alone: it joins an open case still missing one, or is kept for the request
     the person is about to describe (never "we answer in Thai and English")."""
@@ -241,15 +297,36 @@ def danger_now(cls: Any, text: str) -> bool:
     return False
 
 
-def earlier_case(turn: Turn, text: str) -> Case | None:
+def earlier_case(turn: Turn, text: str, cls: Any = None) -> Case | None:
     """The open case a message about an earlier report means (by number, else the latest)."""
     found = CASE_NO.search(text)
-    if not found and not replies.refers_to_earlier_report(text):
-        return None
     mine = [k for k in c.cases_of(turn.session, turn.user_id, limit=20) if k.is_open]
     if found:
         mine = [k for k in mine if k.case_no == found.group(0).upper()]
+    elif not replies.refers_to_earlier_report(text):
+        # "เขาพังประตูเข้ามาแล้ว" soon after a case: the same story, not a new empty case
+        # (the hotline then gets the place and phone the case already holds).
+        mine = [k for k in mine if _recent(turn, k, RECENT_CASE_HOURS) and _same_matter(k, cls)]
     return mine[0] if mine else None
+
+
+_SURE_OF_NEW_TOPIC = 0.5
+
+
+def _same_matter(case: Case, cls: Any) -> bool:
+    """Whether new danger reads as part of an open case's story: the same department (a
+    husband's drinking, then "he broke the door in"), or words too short to say what they are
+    about. A job loss and then a husband with a knife are two cases."""
+    if cls is None or cls.topic == taxonomy.NONE or cls.confidence < _SURE_OF_NEW_TOPIC:
+        return True
+    return taxonomy.department(cls.topic) == taxonomy.department(case.topic)
+
+
+RECENT_CASE_HOURS = 24  # danger or details sent this soon after a case belong to it
+
+
+def _recent(turn: Turn, case: Case, hours: int) -> bool:
+    return bool(case.created_at) and _aware(case.created_at) >= turn.now - timedelta(hours=hours)
 
 
 def _case_place(case: Case) -> dict[str, Any] | None:
@@ -262,6 +339,9 @@ def _case_place(case: Case) -> dict[str, Any] | None:
             "longitude": case.longitude, "text": ""}
 
 
+_PROTECTIVE_TOPICS = ("child_protection", "elderly_care", "domestic_violence")
+
+
 def raise_earlier_case(turn: Turn, case: Case, text: str, cls: Any) -> str:
     """New danger in an open case: numbers first, the case raised to emergency, the hotline alerted."""
     from referral.routing import ack_deadline
@@ -269,6 +349,11 @@ def raise_earlier_case(turn: Turn, case: Case, text: str, cls: Any) -> str:
     lang = turn.lang
     turn.say(*m.emergency_messages(lang, case.topic))
     before = case.urgency
+    if cls is not None and cls.topic in _PROTECTIVE_TOPICS and cls.topic != case.topic and \
+            taxonomy.department(cls.topic) == taxonomy.department(case.topic):
+        # Counselling about a husband's drinking, then "he is hitting me": domestic violence.
+        case.record("topic_changed", before=case.topic, after=cls.topic, reason="new_danger")
+        case.topic = cls.topic
     case.description = (case.description + "\n" + text).strip()
     case.urgency, case.ack_due_at, case.updated_at = Urgency.EMERGENCY, ack_deadline(Urgency.EMERGENCY, turn.now), turn.now
     case.record("urgency_raised", actor=f"line:{turn.user_id}", reason="new_danger", before=before)
@@ -440,8 +525,45 @@ def answer_follow_up(turn: Turn, given: Input, cls: Any = None) -> str:
         turn.say(m.text(m.t("follow_up_none", lang), m.main_menu(lang)))
         return IDLE
     turn.say(*[m.text(_status_text(k, lang)) for k in chosen[:3]])
+    case = chosen[0]
+    if case.is_open and given.text and _adds_facts(given.text):
+        # "เมื่อวานแจ้งไว้ ตอนนี้โดนไล่ออกจากห้องแล้ว ไม่มีที่นอนคืนนี้": new facts join the case,
+        # its staff are told, and a worse situation raises its urgency.
+        _add_follow_up_facts(turn, case, given.text)
+    if case.is_open and case.urgency == Urgency.EMERGENCY and case.acknowledged_at is None:
+        # Still waiting in an emergency: the numbers again, and the hotline hears they wait.
+        c.add_details(turn.session, turn.settings, case, m.t("staff_citizen_waiting"),
+                      public=m.t("staff_citizen_waiting"))
+        turn.say(m.text(m.t("emergency_still_waiting", lang),
+                        m.emergency_call_buttons(lang, case.topic) + m.main_menu(lang)[:3]))
+        return IDLE
     turn.say(m.text(m.t("anything_else", lang), m.main_menu(lang)))
     return IDLE
+
+
+_FACT_MIN_CHARS = 20  # beyond "ถึงไหนแล้วคะ": words that tell something new
+
+
+def _adds_facts(text: str) -> bool:
+    """Whether a follow-up tells something new (not only "where is my case")."""
+    rest = CASE_NO.sub(" ", text)
+    signals = assess_text(rest)
+    return len(replies.clean(rest)) >= _FACT_MIN_CHARS and (signals.high or signals.uncertain
+                                                            or signals.emergency or signals.vetoed)
+
+
+def _add_follow_up_facts(turn: Turn, case: Case, text: str) -> None:
+    from referral.routing import ack_deadline
+
+    case.description = (case.description + "\n" + text.strip()).strip()
+    if assess_text(text).high and case.urgency == Urgency.NORMAL:
+        case.urgency, case.ack_due_at = Urgency.HIGH, ack_deadline(Urgency.HIGH, turn.now)
+        case.record("urgency_raised", actor=f"line:{turn.user_id}", reason="follow_up_facts",
+                    before=Urgency.NORMAL)
+    case.updated_at = turn.now
+    c.add_details(turn.session, turn.settings, case, f"ข้อความเพิ่ม: {text.strip()[:1000]}",
+                  public=m.t("staff_more_words"))
+    turn.say(m.text(m.t("follow_up_added", turn.lang, case_no=case.case_no)))
 
 
 def _status_text(case: Case, lang: str) -> str:
