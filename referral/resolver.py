@@ -139,6 +139,8 @@ def _match_fuzzy(level: str, k: str, scope: set[str], m: Mention, cutoff: float,
         return
     keys, codes = _fuzzy_choices(level, frozenset(scope), len(k), cutoff / 100.0)
     hits = process.extract(k, keys, scorer=fuzz.ratio, score_cutoff=cutoff, limit=12) if keys else []
+    # "แม่อายุ" is แม่อาย plus a vowel mark: a word of its own, not a slip for the name.
+    hits = [h for h in hits if not (k.startswith(h[0]) and _splits_a_syllable(k, 0, len(h[0])))]
     if not hits:
         return
     # Names a few points apart are equally likely slips: give them one score, so they tie.
@@ -268,12 +270,25 @@ def _thai_mentions(idx: NameIndex, run: str, strict: bool) -> list[Mention]:
     return found
 
 
+# Thai marks that belong to the consonant before them (vowels above and below, tone marks) and
+# vowels written before their consonant: a name cannot end before the first or start after the
+# second ("แม่อายุ" is "mother is aged", not อ.แม่อาย + "ุ").
+_FOLLOWING_MARK = re.compile("[\u0e31\u0e34-\u0e3a\u0e45\u0e47-\u0e4e]")
+_LEADING_VOWEL = re.compile("[\u0e40-\u0e44]")
+
+
+def _splits_a_syllable(k: str, start: int, end: int) -> bool:
+    """Whether k[start:end] cuts through a Thai syllable at either end."""
+    return bool((end < len(k) and _FOLLOWING_MARK.match(k[end]))
+                or (start > 0 and _LEADING_VOWEL.match(k[start - 1])))
+
+
 def _substring_scan(idx: NameIndex, k: str) -> list[Mention]:
     """Return the longest non-overlapping names inside a run ('อยู่ลาดกระบังค่ะ')."""
     hits: list[tuple[int, int, list[tuple[str, float]]]] = []
     for i in range(len(k)):
         for n in idx.lengths:
-            if n < MIN_INNER_NAME or i + n > len(k):
+            if n < MIN_INNER_NAME or i + n > len(k) or _splits_a_syllable(k, i, i + n):
                 continue
             codes = [(c, 1.0) for lv in LEVELS for c in idx.exact[lv].get(k[i:i + n], ())]
             if codes:

@@ -140,3 +140,38 @@ def test_chasing_an_unanswered_emergency_shows_the_numbers_and_tells_the_hotline
     citizen.say("เรื่องถึงไหนแล้วคะ ยังไม่มีใครมาเลย")
     assert any(b.get("uri", "").startswith("tel:") for b in citizen.buttons())
     assert len(line.texts_to(HOTLINE_GROUP)) > before
+
+
+@pytest.mark.parametrize("typed", ["ได้ค่ะ", "โอเค", "ใช่ค่ะ", "ได้เลยครับ"])
+def test_an_everyday_yes_at_the_summary_sends_the_request(citizen, db, typed):
+    # "ได้ค่ะ" was "ขอโทษค่ะ ยังไม่เข้าใจ"; an hour later the request was deleted.
+    citizen.say("ตกงานค่ะ ไม่มีเงินจ่ายค่าเช่าห้อง")
+    answer_until(citizen, "ยืนยัน")
+    citizen.say(typed)
+    assert latest_case(db, citizen.user_id) is not None
+
+
+def test_silence_at_the_summary_after_consent_sends_the_request(citizen, db, line, runtime, worker):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from models import Conversation, utcnow
+
+    citizen.say("ตกงานค่ะ ไม่มีเงินจ่ายค่าเช่าห้อง")
+    answer_until(citizen, "ยืนยัน")
+    with runtime.transaction() as s:
+        s.execute(update(Conversation).where(Conversation.chat_id == citizen.user_id)
+                  .values(updated_at=utcnow() - timedelta(hours=3)))
+    worker.run_until_idle()
+    case = latest_case(db, citizen.user_id)
+    assert case is not None and case.phone == PHONE
+    assert "ถูกลบ" not in line.texts_to(citizen.user_id)[-1]
+
+
+@pytest.mark.parametrize(("typed", "not_place"), [("แม่อายุ 65 ค่ะ", "แม่อาย"), ("ข้าวสารหมดแล้ว", "ข้าวสาร")])
+def test_everyday_words_mid_conversation_are_not_a_new_place(citizen, typed, not_place):
+    citizen.say("แม่ไม่มีข้าวกิน ไม่มีเงินเลยค่ะ")
+    answer_until(citizen, "แชร์ตำแหน่ง")
+    citizen.say(typed)
+    assert not_place not in citizen.text()

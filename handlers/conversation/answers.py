@@ -716,6 +716,16 @@ def idle_timeout(turn: Turn, given: Input) -> str:
     return IDLE
 
 
+def confirm_timeout(turn: Turn, given: Input) -> str:
+    """Silence at the summary after consent: the request is sent, not deleted (someone who
+    typed "ได้ค่ะ" and left believes it was sent); they can still correct it later."""
+    if not turn.data.get("consent"):
+        return idle_timeout(turn, given)
+    state = confirm_case(turn, given)
+    turn.say(m.text(m.t("confirm_timeout_sent", turn.lang)))
+    return state
+
+
 def emergency_timeout(turn: Turn, given: Input) -> str:
     """The emergency questions went unanswered: the case stays with the hotline as it is."""
     case = q.emergency_case(turn)

@@ -183,7 +183,8 @@ TABLE: dict[str, dict[str, Step]] = {
         CONFIRM, (CONFIRM,), (IDLE,),
         postback__confirm=Step(a.confirm_case, (IDLE,)),
         postback__edit=Step(a.chose_edit, (CHOOSE_EDIT,)),
-        TEXT=Step(a.typed_confirm, (CONFIRM, CHOOSE_EDIT, IDLE))),
+        TEXT=Step(a.typed_confirm, (CONFIRM, CHOOSE_EDIT, IDLE)),
+        TIMEOUT=Step(a.confirm_timeout, (IDLE,))),
     CHOOSE_EDIT: _question_row(
         CHOOSE_EDIT, ADVANCE, (CONFIRM,),
         postback__edit_field=Step(a.edit_field, (CHOOSE_TOPIC, ASK_SUBJECT, ASK_PHONE, ASK_PLACE))),
