@@ -175,3 +175,22 @@ def test_everyday_words_mid_conversation_are_not_a_new_place(citizen, typed, not
     answer_until(citizen, "แชร์ตำแหน่ง")
     citizen.say(typed)
     assert not_place not in citizen.text()
+
+
+@pytest.mark.parametrize("words", ["มันกลับมาแล้ว", "ช่วยด้วย", "he's back"])
+def test_the_abuser_back_or_a_cry_for_help_at_the_summary_is_an_emergency(citizen, db, line, words):
+    # "มันกลับมาแล้ว" at the summary of a violence story was "ขอโทษค่ะ ยังไม่เข้าใจ".
+    citizen.say("สามีชอบด่า ชอบตีเวลาเมา อยากปรึกษาว่าจะทำยังไงดีค่ะ")
+    answer_until(citizen, "ยืนยัน")
+    citizen.say(words)
+    case = latest_case(db, citizen.user_id)
+    assert case is not None and case.urgency == "emergency"
+    assert line.texts_to(HOTLINE_GROUP) and "ยังไม่เข้าใจ" not in citizen.text()
+
+
+def test_coming_back_in_a_hardship_story_is_not_danger(citizen, db):
+    citizen.say("ตกงานค่ะ ไม่มีเงินจ่ายค่าเช่าห้อง")
+    answer_until(citizen, "ยืนยัน")
+    citizen.say("ลูกกลับมาแล้วค่ะ")
+    case = latest_case(db, citizen.user_id)
+    assert case is None or case.urgency != "emergency"

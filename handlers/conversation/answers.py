@@ -271,7 +271,12 @@ def danger_mid_conversation(turn: Turn, given: Input) -> str:
     cls = s.classify(given.text)
     d = turn.data
     turn.remember(description=(d.get("description", "") + "\n" + given.text).strip())
-    topic = cls.topic if cls.topic != taxonomy.NONE else d.get("topic", "none")
+    story = d.get("topic", "none")
+    if cls.urgency == Urgency.EMERGENCY or cls.emergency_uncertain:
+        topic = _topic_after_answer(story, cls)
+    else:
+        # "มันกลับมาแล้ว" in an abuse story: too few words for a topic of their own.
+        topic = "domestic_violence" if story == "women_family" else story
     s.remember_early_answers(turn, given.text, cls)
     return s.start_emergency(turn, turn.data["description"], topic, None)
 

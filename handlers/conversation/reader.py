@@ -75,8 +75,29 @@ def is_correction(state: str, text: str) -> bool:
     return state not in PLACE_STATES and a.mentions_place(text)
 
 
-def read(state: str, row: dict[str, object], given: Input) -> str:
-    """The event an input is for a state whose table row is `row`."""
+# Topics where someone may come back to hurt the person writing: there, "มันกลับมาแล้ว" or a
+# bare "ช่วยด้วย" at any question is danger, whatever the classifier makes of so few words.
+_ABUSE_TOPICS = frozenset({"domestic_violence", "child_protection", "women_family", "elderly_care",
+                           "trafficking", "suicide_risk"})
+_ABUSER_BACK = re.compile(
+    r"(มัน|เขา|เค้า|ผัว|สามี|แฟน|พ่อ|พ่อเลี้ยง|ลุง|พี่)?\s*(กลับมา(แล้ว|อีก)|มาแล้ว|มาถึงแล้ว|มาอีกแล้ว|"
+    r"อยู่หน้าบ้าน|อยู่หน้าห้อง|เคาะประตู|ทุบประตู|พังประตู|เข้ามาในบ้าน)"
+    r"|\b(he[' ]?s|he is|she[' ]?s|she is|they[' ]?re|they are) (back|here|outside)|\bhe came back",
+    re.IGNORECASE)
+_HELP_CRY = re.compile(r"^(ช่วยด้วย|ช่วยหนูด้วย|ช่วยผมด้วย|ช่วยฉันด้วย|ช่วยที|sos|help|help me)[!\s]*$",
+                       re.IGNORECASE)
+
+
+def danger_in_context(topic: str | None, text: str) -> bool:
+    """A few words that mean danger in an abuse story: the abuser is back, or a cry for help."""
+    if topic not in _ABUSE_TOPICS:
+        return False
+    words = replies.clean(text)
+    return len(words) <= 40 and bool(_ABUSER_BACK.search(words) or _HELP_CRY.match(words))
+
+
+def read(state: str, row: dict[str, object], given: Input, topic: str | None = None) -> str:
+    """The event an input is for a state whose table row is `row` (`topic`: the story's)."""
     if given.kind == "postback":
         if given.action == "cancel":
             return CANCEL
@@ -89,7 +110,7 @@ def read(state: str, row: dict[str, object], given: Input) -> str:
         return CANCEL
     if UNKNOWN in row and state in PHONE_STATES and replies.declines_phone(text):
         return UNKNOWN  # "I don't want to give my number" is no wish to die
-    if DANGER in row and reads_as_danger(text):
+    if DANGER in row and (reads_as_danger(text) or danger_in_context(topic, text)):
         return DANGER
     if FOLLOW in row and menu_choice(text) == "follow":
         return FOLLOW

@@ -264,7 +264,7 @@ def handle(turn: Turn, given: Input) -> None:
         turn.say(turn_expired_message(turn))
         turn.forget()
         conv.state = IDLE
-    _run(turn, read(conv.state, TABLE[conv.state], given), given)
+    _run(turn, read(conv.state, TABLE[conv.state], given, topic=turn.data.get("topic")), given)
     conv.updated_at = turn.now
 
 
