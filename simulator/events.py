@@ -329,6 +329,11 @@ class WebhookSender:
             self.platform.put_content(event["message"]["id"], data or tiny_png(), content_type)
         return self.send([event])
 
+    def send_audio(self, user_id: str, duration_ms: int = 5000, **common: Any) -> int:
+        """Send a voice message from user_id."""
+        return self.send([audio(user_id, duration_ms=duration_ms, reply_token=self._token(user_id, common),
+                                **common)])
+
     def send_join(self, group_id: str, **common: Any) -> int:
         """Send a join event: the bot was added to group_id."""
         return self.send([join(group_id, self._token(group_id, common), **common)])

@@ -194,3 +194,20 @@ def test_coming_back_in_a_hardship_story_is_not_danger(citizen, db):
     citizen.say("ลูกกลับมาแล้วค่ะ")
     case = latest_case(db, citizen.user_id)
     assert case is None or case.urgency != "emergency"
+
+
+def test_a_voice_note_before_any_words_says_nothing_is_open_yet_and_joins_the_case(citizen, db):
+    # "จะเก็บไว้กับเรื่องของคุณ" with no case, no buttons, no prompt: an older person who cannot
+    # type believed they had reported.
+    citizen._exchange(lambda: citizen.webhook.send_audio(citizen.user_id))
+    assert "ยังไม่ได้เปิดเรื่อง" in citizen.text()
+    assert any(b.get("uri") == "tel:1300" for b in citizen.buttons())
+    citizen.say("ยายอยู่คนเดียว ไม่มีใครดูแล ไม่มีเงินซื้อข้าว")
+    answer_until(citizen, "ยืนยัน")
+    citizen.tap("ยืนยัน")
+    from sqlalchemy import select
+
+    from models import Attachment
+
+    case = latest_case(db, citizen.user_id)
+    assert db.scalar(select(Attachment).where(Attachment.case_id == case.id)) is not None

@@ -698,9 +698,15 @@ def sticker_idle(turn: Turn, given: Input) -> str:
 
 
 def media_idle(turn: Turn, given: Input) -> str:
-    """A photo with no question open: kept (with the open case, or the next one)."""
-    turn.say(m.text(m.t("attachment_received", turn.lang)))
-    return IDLE
+    """A photo with no question open: kept (with the open case, or the next one). With no open
+    case, nothing has been reported yet: say so kindly, and ask for a few words (or a call)."""
+    if any(k.is_open for k in c.cases_of(turn.session, turn.user_id, limit=5)):
+        turn.say(m.text(m.t("attachment_received", turn.lang)))
+        return IDLE
+    lang = turn.lang
+    turn.say(m.text(m.t("attachment_first", lang),
+                    [m.call_button(m.t("call_1300", lang), "1300"), m.cancel_button(lang)]))
+    return ASK_PROBLEM
 
 
 def stale_idle(turn: Turn, given: Input) -> str:
