@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -95,7 +96,33 @@ def apply_place(case: Case, place: dict[str, Any]) -> None:
     case.province_code = place.get("province_code")
     case.latitude = place.get("latitude")
     case.longitude = place.get("longitude")
-    case.place_text = place.get("label_th") or place.get("text")
+    case.place_text = place_words(place)
+
+
+# Words of an address finer than a subdistrict: a house number, a soi, a landmark.
+_ADDRESS_DETAIL = re.compile(r"\d|ซอย|ซ\.|ถนน|ถ\.|หมู่|ม\.|เลขที่|หลัง|ใกล้|ตรงข้าม|ข้างๆ|หน้า|ตึก|ชั้น|"
+                             r"คอนโด|หอพัก|อาคาร|โรง|วัด|ตลาด|soi|road|moo|near|opposite|building|floor",
+                             re.IGNORECASE)
+
+
+def place_words(place: dict[str, Any]) -> str:
+    """The place as staff read it: the area, and the address typed or sent with it when it is
+    more precise ("บ้านเลขที่ 99/1 ซอยมิตรภาพ 5 … หลังวัดกลาง") — the team needs the door."""
+    label = (place.get("label_th") or "").strip()
+    typed = " ".join(str(place.get("text") or "").split())
+    if typed and (not label or (typed != label and _ADDRESS_DETAIL.search(typed))):
+        return (f"{label} · {typed}" if label else typed)[:300]
+    return label or typed
+
+
+def approximate_point(case: Case) -> bool:
+    """Whether a case's coordinates are only its area's centre (a typed place), not a pin."""
+    from referral.centroids import area_centroid
+
+    code = case.subdistrict_code or case.district_code or case.province_code
+    centre = area_centroid(code) if code else None
+    return centre is not None and case.latitude is not None and case.longitude is not None and \
+        abs(centre[0] - case.latitude) < 1e-4 and abs(centre[1] - case.longitude) < 1e-4
 
 
 def route_case(session: Session, case: Case, place: Any) -> None:
@@ -193,7 +220,8 @@ def staff_summary(case: Case) -> dict[str, Any]:
 def emergency_alert(case: Case) -> dict[str, Any]:
     """The hotline's alert: everything known, because its team calls at once."""
     body = m.t("staff_emergency", case_no=case.case_no, topic=m.topic_label(case.topic),
-               place=place_label(case) + m.map_line(case.latitude, case.longitude),
+               place=place_label(case) + m.map_line(case.latitude, case.longitude,
+                                                    approximate_point(case)),
                phone=format_phone(case.phone) if case.phone else m.t("not_given"),
                description=case.description[:1500] or "-")
     return m.text(body, staff_buttons(case))

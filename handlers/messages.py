@@ -90,11 +90,13 @@ def center_name(center: Any, lang: str) -> str:
     return (center.name_en or center.name_th) if lang == "en" else center.name_th
 
 
-def map_line(latitude: float | None, longitude: float | None) -> str:
-    """The pin's coordinates and a map link for the hotline's team (empty without a pin)."""
+def map_line(latitude: float | None, longitude: float | None, approximate: bool = False) -> str:
+    """The coordinates and a map link for the hotline's team (empty without any). A typed place
+    has only its area's centre, which the team must not take for the person's door."""
     if latitude is None or longitude is None:
         return ""
-    return (f"\nพิกัด: {latitude:.6f}, {longitude:.6f}"
+    label = "พิกัดโดยประมาณ (กลางพื้นที่ ไม่ใช่จุดเกิดเหตุ)" if approximate else "พิกัด"
+    return (f"\n{label}: {latitude:.6f}, {longitude:.6f}"
             f"\nแผนที่: https://maps.google.com/?q={latitude:.6f},{longitude:.6f}")
 
 

@@ -93,6 +93,22 @@ def always_emergency() -> frozenset[str]:
     return frozenset(data()["always_emergency_topics"])
 
 
+def protective_order() -> tuple[str, ...]:
+    """Return the topics in protective order (the first wins when two fit one story)."""
+    return tuple(data()["protective_order"])
+
+
+def harm_by_others_topics() -> frozenset[str]:
+    """Return the topics where someone may come back to hurt the person in need."""
+    return frozenset(data()["harm_by_others_topics"])
+
+
+def more_protective(old: str, new: str) -> str:
+    """Of two topics told in one story, the one the protective order puts first (else old)."""
+    ranked = [t for t in protective_order() if t in (old, new)]
+    return ranked[0] if ranked else old
+
+
 def protective_rules() -> tuple[Rule, ...]:
     """Return the protective rules in order."""
     return tuple(Rule(r["from"], r["age_group"], r["to"], r.get("when_cue"))
@@ -115,7 +131,8 @@ def protective_topic(name: str, age_groups: Iterable[str], cues: Iterable[str] =
 
 
 __all__ = ["NONE", "Rule", "Topic", "adult_only_rules", "always_emergency", "arabic_digits",
-           "classifier_rules", "data", "department", "departments", "kinds", "protective_rules", "protective_topic",
+           "classifier_rules", "data", "department", "departments", "harm_by_others_topics", "kinds",
+           "more_protective", "protective_order", "protective_rules", "protective_topic",
            "topic", "topic_names", "topic_required_kinds", "topicless_kinds", "topics"]
 
 

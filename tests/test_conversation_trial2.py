@@ -211,3 +211,21 @@ def test_a_voice_note_before_any_words_says_nothing_is_open_yet_and_joins_the_ca
 
     case = latest_case(db, citizen.user_id)
     assert db.scalar(select(Attachment).where(Attachment.case_id == case.id)) is not None
+
+
+def test_the_house_number_soi_and_landmark_reach_the_hotline_and_a_typed_point_says_approximate(
+        citizen, db, line):
+    citizen.say("ช่วยด้วย สามีกำลังเอามีดไล่ฟันหนู")
+    citizen.say("บ้านเลขที่ 99/1 ซอยมิตรภาพ 5 ต.ในเมือง อ.เมือง จ.ขอนแก่น หลังวัดกลาง")
+    case = latest_case(db, citizen.user_id)
+    assert "99/1" in case.place_text and "หลังวัดกลาง" in case.place_text
+    alert = hotline(line)
+    assert "99/1" in alert and "ซอยมิตรภาพ 5" in alert
+    assert "พิกัดโดยประมาณ" in alert
+
+
+def test_a_pin_is_an_exact_point(citizen, line):
+    citizen.say("ช่วยด้วย สามีกำลังเอามีดไล่ฟันหนู")
+    citizen.share_location(16.4419, 102.8359, address="99/1 ซอยมิตรภาพ 5 ขอนแก่น")
+    alert = hotline(line)
+    assert "พิกัด: 16.441900, 102.835900" in alert and "โดยประมาณ" not in alert

@@ -247,15 +247,7 @@ def _topic_after_answer(topic: str, cls: Any) -> str:
         return topic
     if new == "suicide_risk" or topic in _PLACEHOLDER_TOPICS:
         return new
-    return _more_protective(topic, new)
-
-
-def _more_protective(old: str, new: str) -> str:
-    """Of two topics, the one the taxonomy's protective order puts first."""
-    order = ("suicide_risk", "trafficking", "child_protection", "elderly_care", "disability",
-             "domestic_violence")
-    ranked = [t for t in order if t in (old, new)]
-    return ranked[0] if ranked else old
+    return taxonomy.more_protective(topic, new)
 
 
 def pin_before_danger_answer(turn: Turn, given: Input) -> str:
@@ -370,7 +362,8 @@ def settle_place(turn: Turn, place: dict[str, Any], say: bool = True) -> None:
     if q.in_emergency(turn):
         case = q.emergency_case(turn)
         c.apply_place(case, place)
-        what = f"สถานที่: {place.get('label_th') or '-'}" + m.map_line(place.get("latitude"), place.get("longitude"))
+        what = f"สถานที่: {c.place_words(place) or '-'}" + m.map_line(
+            place.get("latitude"), place.get("longitude"), approximate=not place.get("pin"))
         c.add_details(turn.session, turn.settings, case, what, place=q.place_obj(place),
                       public=f"สถานที่: {place.get('label_th') or '-'}")
 
@@ -705,8 +698,8 @@ def media_idle(turn: Turn, given: Input) -> str:
         return IDLE
     lang = turn.lang
     turn.say(m.text(m.t("attachment_first", lang),
-                    [m.call_button(m.t("call_1300", lang), "1300"), m.cancel_button(lang)]))
-    return ASK_PROBLEM
+                    [m.call_button(m.t("call_1300", lang), "1300"), *m.main_menu(lang)[:3]]))
+    return IDLE  # the words that follow are a first message; the file joins their case
 
 
 def stale_idle(turn: Turn, given: Input) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import taxonomy
 from handlers import replies
 from handlers.conversation import answers as a
 from handlers.conversation.start import menu_choice
@@ -75,10 +76,8 @@ def is_correction(state: str, text: str) -> bool:
     return state not in PLACE_STATES and a.mentions_place(text)
 
 
-# Topics where someone may come back to hurt the person writing: there, "มันกลับมาแล้ว" or a
-# bare "ช่วยด้วย" at any question is danger, whatever the classifier makes of so few words.
-_ABUSE_TOPICS = frozenset({"domestic_violence", "child_protection", "women_family", "elderly_care",
-                           "trafficking", "suicide_risk"})
+# In a story of harm by others (taxonomy harm_by_others_topics), "มันกลับมาแล้ว" or a bare
+# "ช่วยด้วย" at any question is danger, whatever the classifier makes of so few words.
 _ABUSER_BACK = re.compile(
     r"(มัน|เขา|เค้า|ผัว|สามี|แฟน|พ่อ|พ่อเลี้ยง|ลุง|พี่)?\s*(กลับมา(แล้ว|อีก)|มาแล้ว|มาถึงแล้ว|มาอีกแล้ว|"
     r"อยู่หน้าบ้าน|อยู่หน้าห้อง|เคาะประตู|ทุบประตู|พังประตู|เข้ามาในบ้าน)"
@@ -90,7 +89,7 @@ _HELP_CRY = re.compile(r"^(ช่วยด้วย|ช่วยหนูด้�
 
 def danger_in_context(topic: str | None, text: str) -> bool:
     """A few words that mean danger in an abuse story: the abuser is back, or a cry for help."""
-    if topic not in _ABUSE_TOPICS:
+    if topic not in taxonomy.harm_by_others_topics():
         return False
     words = replies.clean(text)
     return len(words) <= 40 and bool(_ABUSER_BACK.search(words) or _HELP_CRY.match(words))

@@ -181,8 +181,8 @@ def late_emergency_details(turn: Turn, text: str) -> str | None:
             settled = place_dict(place, text)
             c.apply_place(case, settled)
             c.add_details(turn.session, turn.settings, case,
-                          f"สถานที่: {settled.get('label_th') or '-'}" + m.map_line(
-                              settled.get("latitude"), settled.get("longitude")),
+                          f"สถานที่: {c.place_words(settled) or '-'}" + m.map_line(
+                              settled.get("latitude"), settled.get("longitude"), approximate=True),
                           place=place_obj(settled), public=f"สถานที่: {settled.get('label_th') or '-'}")
     turn.say(m.text(m.t("late_details_sent", turn.lang, case_no=case.case_no)))
     return IDLE
@@ -654,7 +654,7 @@ def pin_place(turn: Turn, given: Input) -> dict[str, Any] | None:
     if result.best is None:
         return None
     place = place_dict(result.best, loc.get("address") or "")
-    place.update(latitude=loc["latitude"], longitude=loc["longitude"])
+    place.update(latitude=loc["latitude"], longitude=loc["longitude"], pin=True)
     return place
 
 
@@ -668,7 +668,7 @@ def abroad_place(loc: dict[str, Any]) -> dict[str, Any] | None:
         return None
     address = str(loc.get("address") or "")[:200]
     return {"subdistrict_code": None, "district_code": None, "province_code": None,
-            "level": "abroad", "abroad": True,
+            "level": "abroad", "abroad": True, "pin": True,
             "label_th": m.t("place_abroad_label", "th") + (f" ({address})" if address else ""),
             "label_en": m.t("place_abroad_label", "en") + (f" ({address})" if address else ""),
             "latitude": lat, "longitude": lon, "text": address}

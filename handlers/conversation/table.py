@@ -111,7 +111,7 @@ def _entry_row(**rows: Step) -> dict[str, Step]:
     row = {
         CANCEL: Step(a.cancel, (IDLE,)),
         STICKER: Step(a.sticker_idle, (IDLE,)),
-        MEDIA: Step(a.media_idle, (IDLE, ASK_PROBLEM)),
+        MEDIA: Step(a.media_idle, (IDLE,)),
         STALE: Step(a.stale_idle, (IDLE,)),
         LOCATION: Step(s.location_first, (ASK_PROBLEM, IDLE)),
         TEXT: Step(s.idle_text, START),
