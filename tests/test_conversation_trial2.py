@@ -229,3 +229,18 @@ def test_a_pin_is_an_exact_point(citizen, line):
     citizen.share_location(16.4419, 102.8359, address="99/1 ซอยมิตรภาพ 5 ขอนแก่น")
     alert = hotline(line)
     assert "พิกัด: 16.441900, 102.835900" in alert and "โดยประมาณ" not in alert
+
+
+@pytest.mark.parametrize("story", ["ช่วยด้วย สามีกำลังเอามีดไล่ฟันหนู", "พ่อเลี้ยงกำลังจับตัวกุ ช่วยด้วย"])
+def test_the_victim_writing_is_recorded_as_themself(citizen, db, story):
+    # Staff groups read "บุคคลอื่น (มีผู้แจ้งแทน)" and may treat the victim as a neighbour.
+    citizen.say(story)
+    assert latest_case(db, citizen.user_id).subject == "self"
+
+
+def test_a_17_year_old_thrown_out_of_home_is_child_protection(citizen, db):
+    citizen.say("หนูเป็นทอมค่ะ พ่อรู้แล้วไล่ออกจากบ้าน คืนนี้ไม่มีที่นอน อายุ 17")
+    answer_until(citizen, "ยืนยัน", topic="homeless")  # even when "homeless" is chosen
+    citizen.tap("ยืนยัน")
+    case = latest_case(db, citizen.user_id)
+    assert case.topic == "child_protection" and case.department == "DCY"
