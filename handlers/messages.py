@@ -152,19 +152,27 @@ def cancel_button(lang: str) -> Item:
 EMERGENCY_NUMBERS = {
     "default": [("1300", "1300"), ("191", "191"), ("1669", "1669"), ("1323", "1323")],
     "suicide_risk": [("1323", "1323"), ("1300", "1300"), ("1669", "1669"), ("191", "191")],
+    # Someone writing English is most often a foreigner: the tourist police speak English.
+    "default_en": [("1155", "1155"), ("1300", "1300"), ("191", "191"), ("1669", "1669")],
 }
 NUMBER_LABELS = {  # ≤ 20 characters: LINE cuts longer labels
     "1300": {"th": "โทร 1300 ช่วยเหลือ", "en": "Call 1300 Help"},
     "191": {"th": "โทร 191 ตำรวจ", "en": "Call 191 Police"},
     "1669": {"th": "โทร 1669 การแพทย์", "en": "Call 1669 Medical"},
     "1323": {"th": "โทร 1323 สุขภาพจิต", "en": "Call 1323 Mental"},
+    "1155": {"th": "1155 ตำรวจท่องเที่ยว", "en": "Call 1155 Tourist"},
 }
+
+
+def _numbers(lang: str, topic: str) -> list[tuple[str, str]]:
+    default = EMERGENCY_NUMBERS["default_en" if lang == "en" else "default"]
+    return EMERGENCY_NUMBERS.get(topic, default)
 
 
 def emergency_numbers(lang: str, topic: str, sure: bool = True) -> Msg:
     """Tap-to-call buttons for the emergency numbers, 1323 first for suicide risk. When the
     service is only asking whether there is danger, the intro does not call it an emergency."""
-    numbers = EMERGENCY_NUMBERS.get(topic, EMERGENCY_NUMBERS["default"])
+    numbers = _numbers(lang, topic)
     if topic == "suicide_risk":
         intro = t("emergency_intro_suicide", lang)
     else:
@@ -178,7 +186,7 @@ def emergency_numbers(lang: str, topic: str, sure: bool = True) -> Msg:
 
 def emergency_call_buttons(lang: str, topic: str) -> list[Item]:
     """The emergency numbers as quick-reply call buttons (1323 first for suicide risk)."""
-    numbers = EMERGENCY_NUMBERS.get(topic, EMERGENCY_NUMBERS["default"])
+    numbers = _numbers(lang, topic)
     return [call_button(NUMBER_LABELS[n][lang if lang == "en" else "th"], number) for n, number in numbers]
 
 

@@ -244,3 +244,23 @@ def test_a_17_year_old_thrown_out_of_home_is_child_protection(citizen, db):
     citizen.tap("ยืนยัน")
     case = latest_case(db, citizen.user_id)
     assert case.topic == "child_protection" and case.department == "DCY"
+
+
+@pytest.mark.parametrize(("typed", "kept"), [
+    ("0812345678 หรือ 0898887777 ก็ได้ค่ะ", "0898887777"),
+    ("โทรมาที่เบอร์ 0812345678 ได้ตลอดค่ะ แต่หลังหกโมงเย็นนะคะ", "หลังหกโมงเย็น"),
+    ("ห้ามโทรตอนกลางวันนะคะ สามีอยู่ 0812345678", "ห้ามโทรตอนกลางวัน"),
+])
+def test_what_is_said_with_the_number_reaches_the_staff(citizen, db, typed, kept):
+    citizen.say("ตกงานค่ะ ไม่มีเงินจ่ายค่าเช่าห้อง")
+    answer_until(citizen, "ไม่สะดวกให้เบอร์")
+    citizen.say(typed)
+    answer_until(citizen, "ยืนยัน")
+    citizen.tap("ยืนยัน")
+    case = latest_case(db, citizen.user_id)
+    assert case.phone == "0812345678" and kept in case.description
+
+
+def test_an_english_emergency_shows_the_tourist_police(citizen):
+    citizen.say("Help, I'm a tourist, a man took my passport and locked me in a room in Pattaya")
+    assert "1155" in citizen.text()

@@ -501,7 +501,21 @@ def typed_phone(turn: Turn, given: Input) -> str:
             return declined_phone(turn, given)
         return retry(turn, given, intro="phone_invalid")
     _settle_phone(turn, phone)
+    _keep_call_wishes(turn, given.text, phone)
     return q.next_question(turn)
+
+
+def _keep_call_wishes(turn: Turn, text: str, phone: str) -> None:
+    """A second number, "หลังหกโมงเย็น", "เบอร์แม่นะคะ", "ห้ามโทรตอนกลางวัน": what is said with the
+    number reaches the staff who will call."""
+    rest = re.sub(r"[+(]?\d[\d\s\-().]{5,}\d", " ", text)
+    if len(replies.clean(rest)) < 4 and len(re.findall(r"\d{6,}", re.sub(r"\D", " ", text))) < 2:
+        return
+    # Verbatim: "ห้ามโทรตอนกลางวัน สามีอยู่" is when not to call, not "never call".
+    note = m.t("staff_call_wishes", said=text.strip()[:300])
+    turn.remember(description=(turn.data.get("description", "") + "\n" + note).strip())
+    if q.in_emergency(turn):
+        c.add_details(turn.session, turn.settings, q.emergency_case(turn), note)
 
 
 def declined_phone(turn: Turn, given: Input) -> str:

@@ -107,14 +107,16 @@ def read(state: str, row: dict[str, object], given: Input, topic: str | None = N
     text = given.text
     if replies.is_cancel(text):
         return CANCEL
-    if UNKNOWN in row and state in PHONE_STATES and replies.declines_phone(text):
+    # "ห้ามโทรตอนกลางวันนะคะ สามีอยู่ 0812345678" gives a number with a wish: never a refusal.
+    gives_number = state in PHONE_STATES and find_phone(text) is not None
+    if UNKNOWN in row and state in PHONE_STATES and replies.declines_phone(text) and not gives_number:
         return UNKNOWN  # "I don't want to give my number" is no wish to die
     if DANGER in row and (reads_as_danger(text) or danger_in_context(topic, text)):
         return DANGER
     if FOLLOW in row and menu_choice(text) == "follow":
         return FOLLOW
-    if UNKNOWN in row and (replies.is_unknown(text)
-                           or (state in PHONE_STATES and replies.declines_phone(text))):
+    if UNKNOWN in row and not gives_number and (
+            replies.is_unknown(text) or (state in PHONE_STATES and replies.declines_phone(text))):
         return UNKNOWN
     if CORRECTION in row and is_correction(state, text):
         return CORRECTION
