@@ -212,6 +212,8 @@ def _classify(models: Models, text: str) -> Classification:
         return _empty(language)
     signals = assess(info.cues)
     preds = models.predict_text(info.text, info.tokens, _gram_weight(info.text))
+    if _only_a_dead_phone(info.cues):
+        preds = _without_danger(preds)
     kind, kind_conf = _kind(preds, info, signals)
     topic, confidence, alternatives = _topic(preds, info, kind, kind_conf)
     urgency, uncertain = _urgency(preds, kind, topic, confidence, signals, info.cues)
@@ -228,6 +230,26 @@ def _classify(models: Models, text: str) -> Classification:
         emergency_uncertain=uncertain, language=language,
         age_group=_age_group(info, topic), subject=_subject(info.cues) if kind == "problem" else None,
     )
+
+
+# Cue groups that tell nothing of danger beside a phone that ran out ("เมื่อกี้แบตหมดค่ะ",
+# "ขอโทษค่ะ เมื่อกี้แบตหมด อยู่ ต.ในเมือง ..."): besides people and the kinds of contact
+# (_PLAIN_CONTACT_CUES), time words, negation, "safe now" and a fresh question.
+_DEAD_PHONE_PLAIN = frozenset({"phone_out", "now", "past", "negation", "safe_now", "fresh_ask"})
+
+
+def _only_a_dead_phone(cues: dict[str, Cue]) -> bool:
+    """Tell whether a message says its phone's battery, data or credit ran out and nothing
+    else that could be danger. The models have learned "แบตจะหมด" beside victims in hiding
+    and "เมื่อกี้ … หมด" beside an overdose, so alone such a message read as suicide risk."""
+    return "phone_out" in cues and _bare(cues, _DEAD_PHONE_PLAIN | _PLAIN_CONTACT_CUES)
+
+
+def _without_danger(preds: Predictions) -> Predictions:
+    """The predictions with no emergency reading and no crisis topic (suicide risk,
+    trafficking) that no cue backs: what is left of a message that only says the phone died."""
+    topic = _renormalised([(t, p) for t, p in preds.topic if t not in _ALWAYS_CUES])
+    return Predictions(kind=preds.kind, topic=topic, urgency=[("normal", 1.0), ("emergency", 0.0)])
 
 
 def _gram_weight(text: str) -> model.GramWeight:
@@ -264,11 +286,21 @@ def _kind(preds: Predictions, info: Analysis, signals: UrgencyCues) -> tuple[str
         # (issue #10: new danger in a follow-up makes its urgency an emergency, not its kind
         # a problem; the conversation raises the earlier case or opens a new one).
         return "follow_up", dict(ranked).get("follow_up", 0.0)
+    if kind == "follow_up" and _asks_afresh(info):
+        # "อยากสอบถามเรื่องเงินอุดหนุนเด็กแรกเกิดค่ะ ลูกเพิ่งคลอดเดือนที่แล้ว": it opens by asking
+        # and names no earlier report or case of the writer's own, so it is an inquiry (a date
+        # or "เรื่อง…" alone made the kind model read a follow-up).
+        return "inquiry", dict(ranked).get("inquiry", 0.0)
     if kind == "problem" and _asks_about_a_service(ranked, info, signals):
         return "inquiry", dict(ranked).get("inquiry", 0.0)
     if kind == "inquiry" and _tells_without_asking(ranked, info):
         # "หนูอายุ 15 ถูกพ่อเลี้ยงทำร้าย": a story that asks nothing is someone needing help.
         return "problem", dict(ranked).get("problem", 0.0)
+    if kind == "prank" and (_NO_WORDS.fullmatch(info.text) or _only_a_dead_phone(info.cues)):
+        # "555", "?", "...", "sorry my battery died": laughter, punctuation or a phone that ran
+        # out is small talk (the bot greets and asks how it can help), not abuse, nonsense, a
+        # test or spam (taxonomy.md §1).
+        return "chitchat", dict(ranked).get("chitchat", 0.0)
     if kind in _SMALL_TALK and (_short_danger(info, signals) or _short_cry(info)):
         # "ผัวตีค่ะ": a few words naming harm are a problem, never small talk.
         return "problem", dict(ranked).get("problem", 0.0)
@@ -296,8 +328,23 @@ def _tells_without_asking(ranked: list[tuple[str, float]], info: Analysis) -> bo
             and dict(ranked).get("problem", 0.0) >= _TELLING_DOUBT)
 
 
+_OPENING_CHARS = 16  # a question "opens" a message when only a greeting comes before it
+_EARLIER_CUES = ("earlier_report", "follow_up")
+
+
+def _asks_afresh(info: Analysis) -> bool:
+    """Tell whether a message opens with a fresh question or a request for advice
+    ("อยากสอบถามเรื่อง…", "ขอคำปรึกษาเรื่อง…", cue group `fresh_ask`) and names no earlier
+    report, case or request of the writer's own."""
+    ask = info.cues.get("fresh_ask")
+    return (ask is not None and ask.active and ask.first <= _OPENING_CHARS
+            and not any(name in info.cues for name in _EARLIER_CUES))
+
+
+# Laughter written with digits ("555", normalised from "55555") and punctuation, nothing else.
+_NO_WORDS = re.compile(r"[\s.,!?…~\-]*(?:5{2,}[\s.,!?…~\-]*)*")
 _SMALL_TALK = frozenset({"chitchat", "prank", "suggestion"})
-_HARM_CUES = ("violence", "violence_ongoing", "self_harm", "confinement", "sexual")
+_HARM_CUES = ("violence", "violence_ongoing", "violence_habit", "self_harm", "confinement", "sexual")
 _SHORT_CHARS = 30  # up to this many characters a message is a few words
 
 
@@ -418,14 +465,48 @@ def _override(topic: str, info: Analysis, probs: dict[str, float]) -> str:
     if adult:
         return adult
     groups = _text_age_groups(info)
-    for rule in _topics().get("protective") or ():
-        if rule.get("from") != topic or rule.get("age_group") not in groups:
+    if any(age_bucket(a) == "child" for a in info.ages):
+        groups.add(_WRITTEN_CHILD_AGE)
+    for rule in _PROTECTIVE + tuple(_topics().get("protective") or ()):
+        age = rule.get("age_group")
+        if rule.get("from") != topic or (age != _ANY_AGE and age not in groups):
+            continue
+        if age == _ANY_AGE and _adult_ages_only(info):
             continue
         needed = rule.get("when_cue")
-        if needed and not (needed in info.cues and info.cues[needed].active):
+        names = (needed,) if isinstance(needed, str) else tuple(needed or ())
+        if not all(_active(info.cues, name) for name in names):
             continue
         return str(rule["to"])
     return topic
+
+
+# More protective topics the classifier adds to taxonomy.yaml's `protective` (same shape;
+# `age_group: any` means the cue names the person, unless every age written is an adult's).
+# They come first: they name the victim, where taxonomy.yaml's rules name someone in the text.
+_ANY_AGE = "any"
+_WRITTEN_CHILD_AGE = "written_child"  # an age under 18 written ("อายุ 17"), not a word for a child
+_PROTECTIVE: tuple[dict[str, Any], ...] = (
+    # "กำลังตีลูก": a parent beating their child is child protection, not domestic violence,
+    # though no age is written (taxonomy.md §2: "a child being beaten is child_protection").
+    {"from": "domestic_violence", "age_group": _ANY_AGE, "when_cue": "child_hit", "to": "child_protection"},
+    {"from": "women_family", "age_group": _ANY_AGE, "when_cue": "child_hit", "to": "child_protection"},
+    # Violence between partners told as a habit ("สามีชอบด่า ชอบตีเวลาเมา อยากปรึกษา") is
+    # domestic violence (taxonomy.md §2), not a family conflict.
+    {"from": "women_family", "age_group": _ANY_AGE, "when_cue": ("violence_habit", "spouse"),
+     "to": "domestic_violence"},
+    # A 17-year-old thrown out of home (or run away) is a child abandoned, not a homeless adult.
+    # The age must be written: "ผู้หญิงกับลูกเล็ก … โดนผัวไล่ออกจากบ้าน" is a homeless family.
+    {"from": "homeless", "age_group": _WRITTEN_CHILD_AGE, "when_cue": "out_of_home",
+     "to": "child_protection"},
+    {"from": "women_family", "age_group": _WRITTEN_CHILD_AGE, "when_cue": "out_of_home",
+     "to": "child_protection"},
+)
+
+
+def _adult_ages_only(info: Analysis) -> bool:
+    """Tell whether the text writes ages and every one of them is an adult's (18 or more)."""
+    return bool(info.ages) and all(age_bucket(a) != "child" for a in info.ages)
 
 
 def _adult_only_topic(topic: str, info: Analysis) -> str | None:
@@ -457,7 +538,7 @@ def _urgency(preds: Predictions, kind: str, topic: str, confidence: float,
     table = rules()
     if kind in _CONTACT_KINDS:
         urgency, uncertain = _contact_urgency(p_emergency, signals, table,
-                                              _bare(cues, _PLAIN_CONTACT_CUES))
+                                              _bare(cues, _PLAIN_CONTACT_CUES), _habit_only(cues))
         if urgency == "emergency" or topic not in always or signals.safe:
             return urgency, uncertain
         # Suicide risk and trafficking are always emergencies (taxonomy.md §3): a complaint
@@ -510,10 +591,28 @@ _PLAIN_CONTACT_CUES = _PEOPLE_CUES | {"request", "follow_up", "earlier_report", 
 def _model_may_alert(p_emergency: float, signals: UrgencyCues, cues: dict[str, Cue]) -> bool:
     """Tell whether the learned model alone may call an emergency: a message with no cue
     but people words ("ต.แม่เหียะ อ.เมือง จ.เชียงใหม่", a name) needs a surer model; below
-    that the service asks once."""
+    that the service asks once. Violence told as a habit with no "now" word ("สามีชอบตีเวลา
+    เมา") is asked about, never alerted by the model alone (taxonomy.md §3: danger now)."""
+    if _habit_only(cues):
+        return False
     if signals.vetoed or signals.uncertain:
         return True
     return not _bare(cues, _PEOPLE_CUES) or p_emergency >= _BARE_ALERT_PROBABILITY
+
+
+def _habit_only(cues: dict[str, Cue]) -> bool:
+    """Tell whether a message tells of violence against an adult as a habit ("สามีชอบตีเวลา
+    เมา") with no "now" word: the learned model reads the drink and the blows as danger now.
+    Not when a child or an older person is named: a child hit "บ่อยๆ" at work is in danger."""
+    if _active(cues, "now") or "child" in cues or "elderly" in cues:
+        return False
+    return _active(cues, "violence_habit") or (_active(cues, "habitual") and _active(cues, "violence"))
+
+
+def _active(cues: dict[str, Cue], name: str) -> bool:
+    """Tell whether a cue group is in the message and switched on."""
+    cue = cues.get(name)
+    return cue is not None and cue.active
 
 
 def _bare(cues: dict[str, Cue], plain: frozenset[str]) -> bool:
@@ -589,16 +688,18 @@ def _readable_letters(text: str) -> int:
 
 
 def _contact_urgency(p_emergency: float, signals: UrgencyCues,
-                     table: UrgencyRules, bare: bool = False) -> tuple[str, bool]:
+                     table: UrgencyRules, bare: bool = False,
+                     habit: bool = False) -> tuple[str, bool]:
     """Urgency of a follow-up, inquiry or complaint: emergency when it describes danger now.
 
     "About the case I reported yesterday: today I found her on the floor" is new danger.
     Such messages often recount the earlier event, so the learned model must agree more
-    than for a problem (urgency.yaml contact_*)."""
+    than for a problem (urgency.yaml contact_*). Violence told as a habit with no "now"
+    (`habit`, see _habit_only) is asked about, never alerted by the model alone."""
     if signals.emergency and (signals.firm or signals.sure
                               or p_emergency >= table.contact_veto_probability):
         return "emergency", False
-    if not signals.safe and p_emergency >= table.contact_emergency_probability:
+    if not signals.safe and not habit and p_emergency >= table.contact_emergency_probability:
         return "emergency", False
     # "ขอตามเรื่อง OSS-2569-000001 ค่ะ": with nothing but a case number and people, the model
     # alone must be surer before the service asks about danger.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from intents.lexicon import Cue
+from intents.lexicon import Cue, rule_only_groups
 
 NGRAM_SIZES = (3, 4)
 MAX_FEATURE_CHARS = 1200
@@ -44,9 +44,13 @@ def age_bucket(age: int) -> str:
 
 
 def cue_tokens(cues: dict[str, Cue]) -> list[str]:
-    """Turn cue groups into tokens; negated or past cues get their own tokens."""
+    """Turn cue groups into tokens; negated or past cues get their own tokens. Groups marked
+    `feature: false` in cues.yaml are for the rules only and give no token."""
     tokens: list[str] = []
+    skip = rule_only_groups()
     for name, cue in cues.items():
+        if name in skip:
+            continue
         if cue.active:
             tokens.append("@" + name)
         elif cue.negated:

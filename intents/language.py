@@ -58,10 +58,19 @@ def is_romanised_thai(text: str) -> bool:
 _FOREIGN = _class_of(tuple(block for lang, blocks in _SCRIPTS if lang != "th" for block in blocks))
 
 
+# The service's language when a message has no letters to tell by (taxonomy.md: a Thai
+# government service). "other" is kept for letters of another script (Chinese, Arabic …).
+DEFAULT_LANGUAGE = "th"
+
+
 def detect_language(text: str) -> str:
     """Return "th", "en", "my", "lo", "km" or "other" for a message."""
-    if not isinstance(text, str) or not text:
+    if not isinstance(text, str):
         return "other"
+    if not any(ch.isalpha() for ch in text[:_MAX_SCAN]):
+        # "😭😭😭", "?", "...", "555", a phone number: no letters say the writer reads another
+        # language, so the bot must not answer "we answer in Thai and English only".
+        return DEFAULT_LANGUAGE
     head = text[:_MAX_SCAN]
     if not _FOREIGN.search(head):
         # The common case, no Lao, Burmese or Khmer letters: two counts instead of five.

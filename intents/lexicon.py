@@ -31,6 +31,7 @@ class Group:
     fuzzy: tuple[str, ...]
     scoped: bool
     fuzzy_keys: tuple[frozenset[str], ...] = ()  # three-character runs of each fuzzy phrase
+    feature: bool = True  # false: read by the rules only, never a token of the learned models
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,17 @@ def lexicon() -> Lexicon:
             fuzzy=fuzzy,
             scoped=bool(spec.get("scoped")),
             fuzzy_keys=tuple(frozenset(keys_of(p)) for p in fuzzy),
+            feature=bool(spec.get("feature", True)),
         )
     runs = sorted({run for group in groups.values() for keys in group.fuzzy_keys for run in keys})
     return Lexicon(groups=groups, automaton=_build_automaton(groups),
                    fuzzy_runs=_run_automaton(runs))
+
+
+@lru_cache(maxsize=1)
+def rule_only_groups() -> frozenset[str]:
+    """Names of the cue groups marked `feature: false` (read by the rules, not the models)."""
+    return frozenset(name for name, group in lexicon().groups.items() if not group.feature)
 
 
 def _run_automaton(runs: list[str]) -> ahocorasick.Automaton:

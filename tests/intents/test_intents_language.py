@@ -18,9 +18,12 @@ from intents import detect_language
         ("lost my job ตั้งแต่โควิด rent ค้าง 3 months แล้วค่ะ", "th"),
         ("chuay duay khrap phua tee chan", "th"),
         ("yak tai laew ka", "th"),
-        ("👍", "other"),
-        ("", "other"),
-        ("12345", "other"),
+        # No letters at all: the service's language, never "other" (the bot would answer
+        # "we answer in Thai and English only" to a sticker or "?").
+        ("👍", "th"),
+        ("", "th"),
+        ("12345", "th"),
+        ("你好", "other"),  # letters of a script the service does not read
         ("help ช่วยด้วย", "th"),
     ],
 )
