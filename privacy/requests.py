@@ -41,7 +41,23 @@ def read(text: str) -> Said:
             return Said(kind, "th")
         if word(f"{kind}_en").search(cleaned):
             return Said(kind, "en")
+    if len(text) > LONGEST_REQUEST or _tells_danger(text):
+        return Said(None)
+    for kind in ("erase", "show"):
+        if word(f"{kind}_th_own_words").search(thai):
+            return Said(kind, "th")
+        if word(f"{kind}_en_own_words").search(cleaned):
+            return Said(kind, "en")
     return Said(None)
+
+
+def _tells_danger(text: str) -> bool:
+    """A request in one's own words is read only when nothing in it speaks of danger."""
+    from intents.classifier import analyse
+    from intents.urgency import assess
+
+    signals = assess(analyse(text).cues)
+    return signals.emergency or signals.uncertain
 
 
 def _answers(text: str, name: str) -> bool:

@@ -264,3 +264,17 @@ def test_what_is_said_with_the_number_reaches_the_staff(citizen, db, typed, kept
 def test_an_english_emergency_shows_the_tourist_police(citizen):
     citizen.say("Help, I'm a tourist, a man took my passport and locked me in a room in Pattaya")
     assert "1155" in citizen.text()
+
+
+@pytest.mark.parametrize(("typed", "expect"), [
+    ("ไม่อยากให้เก็บข้อมูลหนูไว้แล้ว ลบทิ้งให้หมดได้ไหม", "ยืนยันลบ"),
+    ("พวกคุณเก็บข้อมูลอะไรของฉันไว้บ้าง", "ข้อมูล"),
+])
+def test_privacy_requests_in_ones_own_words_are_heard(citizen, typed, expect):
+    # They were a topic menu with "เสี่ยงทำร้ายตนเอง", and "ช่องทางนี้ใช้สำหรับ…" (a prank).
+    citizen.say("ตกงานค่ะ ไม่มีเงินจ่ายค่าเช่าห้อง")
+    answer_until(citizen, "ยืนยัน")
+    citizen.tap("ยืนยัน")
+    citizen.say(typed)
+    assert expect in citizen.text() + " ".join(citizen.labels())
+    assert "ช่องทางนี้ใช้สำหรับ" not in citizen.text()
