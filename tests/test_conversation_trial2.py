@@ -278,3 +278,23 @@ def test_privacy_requests_in_ones_own_words_are_heard(citizen, typed, expect):
     citizen.say(typed)
     assert expect in citizen.text() + " ".join(citizen.labels())
     assert "ช่องทางนี้ใช้สำหรับ" not in citizen.text()
+
+
+def test_a_thai_writers_ok_after_a_case_is_answered_in_thai(citizen):
+    citizen.say("ตกงานค่ะ ไม่มีเงินจ่ายค่าเช่าห้อง")
+    answer_until(citizen, "ยืนยัน")
+    citizen.tap("ยืนยัน")
+    citizen.say("ok")
+    assert "How can we help" not in citizen.text()
+
+
+def test_a_new_english_hello_is_answered_in_english(citizen):
+    citizen.say("hello")
+    assert not any("\u0e00" <= ch <= "\u0e7f" for ch in citizen.text())
+
+
+def test_an_age_in_thai_words_is_understood(citizen, db):
+    citizen.say("เพื่อนบ้านไม่มีข้าวกินเลยค่ะ ไม่มีเงิน")
+    answer_until(citizen, "ผู้ใหญ่ (18-59)")
+    citizen.say("สี่สิบค่ะ")
+    assert "ผู้ใหญ่ (18-59)" not in citizen.labels()

@@ -325,12 +325,31 @@ def chose_age(turn: Turn, given: Input) -> str:
     return q.advance(turn)
 
 
+_THAI_UNITS = {"หนึ่ง": 1, "เอ็ด": 1, "สอง": 2, "สาม": 3, "สี่": 4, "ห้า": 5, "หก": 6, "เจ็ด": 7,
+               "แปด": 8, "เก้า": 9}
+_UNIT = "|".join(_THAI_UNITS)
+# "สี่สิบ", "เจ็ดสิบห้า", "ยี่สิบเอ็ด", "สิบหก": an age written in Thai words.
+_THAI_AGE = re.compile(rf"(?:({_UNIT}|ยี่)?(สิบ))?({_UNIT})?(?=\s*(?:ปี|ขวบ|กว่า|$))")
+
+
+def _thai_number(text: str) -> int | None:
+    """An age written in Thai number words, or None."""
+    for match in _THAI_AGE.finditer(text.replace(" ", "")):
+        tens, ten, unit = match.groups()
+        if not (ten or unit):
+            continue
+        value = (2 if tens == "ยี่" else _THAI_UNITS.get(tens or "", 1)) * 10 if ten else 0
+        return value + (_THAI_UNITS[unit] if unit else 0)
+    return None
+
+
 def age_group_of(text: str) -> str | None:
-    """'75', '5 ขวบ', 'เด็ก', 'ผู้สูงอายุ' as an age group, or None."""
+    """'75', '5 ขวบ', 'สี่สิบค่ะ', 'เด็ก', 'ผู้สูงอายุ' as an age group, or None."""
     text = taxonomy.arabic_digits(text).lower()
     number = AGE_NUMBER.search(text)
-    if number and int(number.group(1)) <= 120:
-        age = int(number.group(1))
+    age = int(number.group(1)) if number and int(number.group(1)) <= 120 else \
+        _thai_number(replies.clean(text))
+    if age is not None:
         return "child" if age < 18 else "elderly" if age >= 60 else "adult"
     if any(w in text for w in ("เด็ก", "child", "kid", "ลูก")):
         return "child"

@@ -67,8 +67,14 @@ def record_contact(turn: Turn, cls: Any, case_id: int | None = None, keep_text: 
                              language=cls.language, case_id=case_id, text=keep_text or None))
 
 
-def set_language(turn: Turn, language: str) -> None:
-    """Answer in English to English, in Thai otherwise."""
+def set_language(turn: Turn, language: str, text: str = "") -> None:
+    """Answer in English to English, in Thai otherwise. A Thai writer's "ok" or "thanks" keeps
+    the chat in Thai (they were answered "Hello 😊 How can we help?")."""
+    if language == "en" and len(text.split()) <= 2 and len(text) <= 12:
+        latest = c.cases_of(turn.session, turn.user_id, limit=1)
+        if latest and latest[0].language == "th":
+            turn.conv.language = "th"
+            return
     turn.conv.language = "en" if language == "en" else "th"
 
 
@@ -105,7 +111,7 @@ def received_first_message(turn: Turn, given: Input) -> str:
 
 def route_first_message(turn: Turn, given: Input, cls: Any) -> str:
     """Start the path a classified request needs: danger first, then its kind."""
-    set_language(turn, cls.language)
+    set_language(turn, cls.language, given.text)
     if cls.language in MIGRANT_LANGUAGES:
         return start_migrant(turn, given, cls)
     if cls.kind == "problem" and cls.urgency != Urgency.EMERGENCY and replies.is_service_complaint(given.text):
