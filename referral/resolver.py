@@ -426,6 +426,37 @@ RESOLVE_CACHE = 4096
 
 @lru_cache(maxsize=RESOLVE_CACHE)
 def _resolve_text(text: str, strict: bool) -> LocateResult:
+    landmark = _landmark(text)
+    if landmark is not None and not any(seg.marked for seg in parse(text).segments):
+        # "อนุสาวรีย์ชัยฯ" is the Victory Monument, not แขวงอนุสาวรีย์ (Bang Khen); an address
+        # written with ต./อ./แขวง/เขต says more than the landmark and is read as usual.
+        return LocateResult(best=landmark, candidates=(landmark,))
+    found = _resolve_names(text, strict)
+    if (found.best is None or found.ambiguous) and landmark is not None:
+        return LocateResult(best=landmark, candidates=(landmark,))
+    return found
+
+
+LANDMARK_CONFIDENCE = 0.85
+
+
+@cache
+def _landmarks() -> tuple[tuple[str, str], ...]:
+    """Landmark keys (places.yaml landmarks) and their codes, longest first."""
+    table = place_words().get("landmarks") or {}
+    return tuple(sorted(((key(str(n)), str(c)) for n, c in table.items()), key=lambda x: -len(x[0])))
+
+
+def _landmark(text: str) -> Place | None:
+    """The place a landmark named in the text stands for ("พัทยา", "หมอชิต"), or None."""
+    k = key(text).replace(" ", "")
+    for name, code in _landmarks():
+        if name and name in k:
+            return _place(code, LANDMARK_CONFIDENCE)
+    return None
+
+
+def _resolve_names(text: str, strict: bool) -> LocateResult:
     mentions = _mentions(text, strict)
     if strict and all(len(m.scores) > 1 and all(len(c) == 4 and c.endswith("01") for c in m.scores)
                       for m in mentions):
