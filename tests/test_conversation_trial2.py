@@ -298,3 +298,13 @@ def test_an_age_in_thai_words_is_understood(citizen, db):
     answer_until(citizen, "ผู้ใหญ่ (18-59)")
     citizen.say("สี่สิบค่ะ")
     assert "ผู้ใหญ่ (18-59)" not in citizen.labels()
+
+
+def test_a_request_typed_one_word_at_a_time_is_read_whole(citizen, db):
+    # "แม่" · "ติดเตียง" · "ไม่มีคนดูแล" gave two greetings and a case that said only "ไม่มีคนดูแล".
+    for words in ("แม่", "ติดเตียง", "ไม่มีคนดูแล"):
+        citizen.say(words)
+    answer_until(citizen, "ยืนยัน", topic="elderly_care")
+    citizen.tap("ยืนยัน")
+    case = latest_case(db, citizen.user_id)
+    assert "ติดเตียง" in case.description and "แม่" in case.description

@@ -105,8 +105,40 @@ def remember_early_answers(turn: Turn, text: str, cls: Any) -> None:
 
 
 def received_first_message(turn: Turn, given: Input) -> str:
-    """Understand a new request and start the path its kind needs."""
-    return route_first_message(turn, given, understand(given.text))
+    """Understand a new request and start the path its kind needs. Words sent just before in
+    pieces ("แม่" · "ติดเตียง" · "ไม่มีคนดูแล") are read with it."""
+    cls = understand(given.text)
+    held = _held_fragments(turn)
+    if held and (cls.kind in ("problem", "complaint") or cls.emergency_uncertain
+                 or cls.urgency == Urgency.EMERGENCY):
+        whole = " ".join([*held, given.text.strip()])
+        turn.remember(fragments=None)
+        combined = understand(whole)
+        if combined.urgency == Urgency.EMERGENCY or cls.urgency != Urgency.EMERGENCY:
+            return route_first_message(turn, Input("text", text=whole), combined)
+    return route_first_message(turn, given, cls)
+
+
+FRAGMENT_MINUTES = 10  # a word sent this shortly before a request is part of it
+_FRAGMENT_CHARS = 40
+
+
+def hold_fragment(turn: Turn, text: str) -> None:
+    """Keep a few words answered as small talk, in case a request follows in pieces."""
+    text = text.strip()
+    if not text or len(text) > _FRAGMENT_CHARS:
+        return
+    held = _held_fragments(turn)
+    turn.remember(fragments={"at": turn.now.isoformat(), "words": [*held, text][-5:]})
+
+
+def _held_fragments(turn: Turn) -> list[str]:
+    held = turn.data.get("fragments") or {}
+    try:
+        at = datetime.fromisoformat(held["at"])
+    except (KeyError, TypeError, ValueError):
+        return []
+    return list(held.get("words") or []) if turn.now - _aware(at) <= timedelta(minutes=FRAGMENT_MINUTES) else []
 
 
 def route_first_message(turn: Turn, given: Input, cls: Any) -> str:
@@ -588,14 +620,17 @@ def answer_suggestion(turn: Turn, given: Input, cls: Any) -> str:
 
 def answer_prank(turn: Turn, given: Input, cls: Any) -> str:
     """A short, polite pointer to what this channel is for."""
+    hold_fragment(turn, given.text or "")
     turn.say(m.text(m.t("prank_reply", turn.lang), m.main_menu(turn.lang)))
     return IDLE
 
 
 def answer_chitchat(turn: Turn, given: Input, cls: Any = None) -> str:
     """Greet back, and show what the service can do."""
-    key = "thanks_reply" if THANKS.search(given.text or "") else "chitchat_reply"
-    turn.say(m.text(m.t(key, turn.lang), m.main_menu(turn.lang)))
+    thanks = THANKS.search(given.text or "")
+    if not thanks:
+        hold_fragment(turn, given.text or "")
+    turn.say(m.text(m.t("thanks_reply" if thanks else "chitchat_reply", turn.lang), m.main_menu(turn.lang)))
     return IDLE
 
 
