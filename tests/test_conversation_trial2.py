@@ -308,3 +308,8 @@ def test_a_request_typed_one_word_at_a_time_is_read_whole(citizen, db):
     citizen.tap("ยืนยัน")
     case = latest_case(db, citizen.user_id)
     assert "ติดเตียง" in case.description and "แม่" in case.description
+
+
+def test_a_question_about_a_scholarship_is_not_answered_with_the_newborn_grant(citizen):
+    citizen.say("ขอทุนการศึกษาให้ลูกได้ไหมคะ")
+    assert "ทุนการศึกษา" in citizen.text() and "เด็กแรกเกิด" not in citizen.text()
