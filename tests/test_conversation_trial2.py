@@ -185,6 +185,7 @@ def test_the_abuser_back_or_a_cry_for_help_at_the_summary_is_an_emergency(citize
     citizen.say(words)
     case = latest_case(db, citizen.user_id)
     assert case is not None and case.urgency == "emergency"
+    assert case.topic != "suicide_risk"  # "มันกลับมาแล้ว" was filed as a wish to die
     assert line.texts_to(HOTLINE_GROUP) and "ยังไม่เข้าใจ" not in citizen.text()
 
 
@@ -313,3 +314,47 @@ def test_a_request_typed_one_word_at_a_time_is_read_whole(citizen, db):
 def test_a_question_about_a_scholarship_is_not_answered_with_the_newborn_grant(citizen):
     citizen.say("ขอทุนการศึกษาให้ลูกได้ไหมคะ")
     assert "ทุนการศึกษา" in citizen.text() and "เด็กแรกเกิด" not in citizen.text()
+
+
+def test_he_is_here_after_an_emergency_is_complete_alerts_the_hotline_on_that_case(citizen, db, line):
+    # "มันมาแล้ว" got "สวัสดีค่ะ 😊 มีอะไรให้ช่วยไหมคะ" and reached nobody.
+    citizen.say("ช่วยด้วย สามีกำลังเอามีดไล่ฟันหนู")
+    citizen.say(PLACE)
+    citizen.say(PHONE)
+    first = latest_case(db, citizen.user_id)
+    before = len(line.texts_to(HOTLINE_GROUP))
+    citizen.say("มันมาแล้ว")
+    db.expire_all()
+    assert latest_case(db, citizen.user_id).id == first.id
+    assert len(line.texts_to(HOTLINE_GROUP)) > before and "มันมาแล้ว" in hotline(line)
+    assert "สวัสดี" not in citizen.text() and "1300" in citizen.text()
+
+
+def test_danger_typed_at_the_emergency_phone_question_is_not_an_invalid_number(citizen, line):
+    citizen.say("ช่วยด้วย สามีกำลังเอามีดไล่ฟันหนู")
+    citizen.say(PLACE)
+    citizen.say("เขามาแล้ว ถือมีด")
+    assert "เบอร์นี้ดูไม่ถูกต้อง" not in citizen.text() and "191" in citizen.text()
+    assert "อันตรายตอนนี้: เขามาแล้ว ถือมีด" in hotline(line)
+
+
+def test_no_phone_at_the_consent_question_is_not_a_refusal_of_consent(citizen, db):
+    citizen.say("ตกงานค่ะ ไม่มีเงินจ่ายค่าเช่าห้อง")
+    answer_until(citizen, "ยินยอม")
+    citizen.say("ไม่มีเบอร์ค่ะ")
+    assert "ยินยอม" in citizen.labels()
+    citizen.tap("ยินยอม")
+    answer_until(citizen, "ยืนยัน")
+    citizen.tap("ยืนยัน")
+    assert latest_case(db, citizen.user_id) is not None
+
+
+def test_place_and_phone_typed_at_the_topic_menu_are_kept_and_the_menu_is_not_put_a_third_time(citizen):
+    # The 17-year-old typed where she was and her number; the topic menu came four times.
+    citizen.say("หนูเป็นทอมค่ะ พ่อรู้แล้วไล่ออกจากบ้าน คืนนี้ไม่มีที่นอน อายุ 17")
+    menus = 0
+    for typed in ("กรุงเทพ แถวหมอชิต", "0812345678", "ตอนนี้นั่งอยู่ที่สถานีขนส่งหมอชิต"):
+        citizen.say(typed)
+        menus += "เรื่องนี้เกี่ยวกับข้อใด" in citizen.text()
+    assert menus <= 1
+    assert "081-234-5678" in citizen.text() or "ยินยอม" in citizen.labels()

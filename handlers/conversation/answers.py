@@ -64,7 +64,9 @@ def retry(turn: Turn, given: Input, intro: str = "not_understood") -> str:
     turn.remember(tries={"state": state, "n": n})
     if n >= MAX_TRIES:
         return GIVE_UP[state](turn, given)
-    if kept and intro and not _tries_an_answer(state, given.text):
+    if kept and q.in_emergency(turn):
+        intro = ""  # details_thanks said it; "that number looks wrong" would not fit the words
+    elif kept and intro and not _tries_an_answer(state, given.text):
         # "อยู่คนเดียว", "ขาไม่ดี เดินไม่ค่อยได้": more of the story, typed in pieces. It is
         # kept for the staff; saying "that place was not found" would be wrong and cold.
         intro = "words_kept"
@@ -74,6 +76,12 @@ def retry(turn: Turn, given: Input, intro: str = "not_understood") -> str:
 
 
 _STORY_MIN_CHARS = 6  # "อยู่คนเดียว", "ขาไม่ดี": a fragment of the story is kept, "ok" is not
+
+
+def _danger_now_in(text: str, topic: str) -> bool:
+    from handlers.conversation.reader import danger_in_context, reads_as_danger
+
+    return reads_as_danger(text) or danger_in_context(topic, text)
 
 
 def _tries_an_answer(state: str, text: str) -> bool:
@@ -97,10 +105,15 @@ def _keep_words(turn: Turn, text: str) -> bool:
     if q.in_emergency(turn):
         case = q.emergency_case(turn)
         case.description = (case.description + "\n" + text.strip()).strip()
-        c.add_details(turn.session, turn.settings, case, f"ข้อความเพิ่ม: {text.strip()[:1000]}",
+        danger = _danger_now_in(text, case.topic)
+        label = "⚠️ อันตรายตอนนี้" if danger else "ข้อความเพิ่ม"
+        c.add_details(turn.session, turn.settings, case, f"{label}: {text.strip()[:1000]}",
                       public=m.t("staff_more_words"))
+        if danger:
+            # "เขามาแล้ว ถือมีด" at the phone question: the numbers again, never "invalid number".
+            turn.say(*m.emergency_messages(turn.lang, case.topic))
         turn.say(m.text(m.t("details_thanks", turn.lang)))
-        return False  # details_thanks already said it
+        return True
     words = replies.clean(text)
     if len(words) < _STORY_MIN_CHARS or replies.is_unknown(text) or replies.is_answer_word_only(text):
         return False
@@ -225,7 +238,7 @@ def typed_danger(turn: Turn, given: Input) -> str:
         cls = s.classify(text)
         turn.remember(description=(d.get("description", "") + "\n" + text).strip())
         s.remember_early_answers(turn, text, cls)
-        topic = _topic_after_answer(d.get("topic", taxonomy.NONE), cls)
+        topic = _topic_after_answer(d.get("topic", taxonomy.NONE), cls, text)
         turn.remember(topic=topic)
     return answered_danger(turn, Input("postback", action="danger", params={"v": "yes"}))
 
@@ -239,15 +252,25 @@ def _tells_danger(text: str) -> bool:
 _PLACEHOLDER_TOPICS = (taxonomy.NONE, "hardship")
 
 
-def _topic_after_answer(topic: str, cls: Any) -> str:
+def _topic_after_answer(topic: str, cls: Any, text: str = "") -> str:
     """The topic once the answer to the danger question is read: suicide risk always wins (1323
     first), a story after a bare cry replaces the placeholder, else the more protective one."""
     new = cls.topic
     if new in (taxonomy.NONE, topic):
         return topic
+    if new == "suicide_risk" and not _speaks_of_self_harm(text):
+        # "มันกลับมาแล้ว": a few words the model cannot place are not a wish to die.
+        return topic
     if new == "suicide_risk" or topic in _PLACEHOLDER_TOPICS:
         return new
     return taxonomy.more_protective(topic, new)
+
+
+def _speaks_of_self_harm(text: str) -> bool:
+    from intents.classifier import analyse
+
+    cue = analyse(text).cues.get("self_harm")
+    return bool(cue and cue.active)
 
 
 def pin_before_danger_answer(turn: Turn, given: Input) -> str:
@@ -265,7 +288,7 @@ def danger_mid_conversation(turn: Turn, given: Input) -> str:
     turn.remember(description=(d.get("description", "") + "\n" + given.text).strip())
     story = d.get("topic", "none")
     if cls.urgency == Urgency.EMERGENCY or cls.emergency_uncertain:
-        topic = _topic_after_answer(story, cls)
+        topic = _topic_after_answer(story, cls, given.text)
     else:
         # "มันกลับมาแล้ว" in an abuse story: too few words for a topic of their own.
         topic = "domestic_violence" if story == "women_family" else story
@@ -557,6 +580,14 @@ def answered_consent(turn: Turn, given: Input) -> str:
 
 def typed_consent(turn: Turn, given: Input) -> str:
     """Understand a typed yes / no to the consent question."""
+    if replies.declines_phone(given.text) or re.search(r"เบอร์|โทรศัพท์|phone|number", given.text, re.I):
+        # "ไม่มีเบอร์" here is about the phone, never a refusal to share the request.
+        phone = find_phone(given.text)
+        if phone:
+            _settle_phone(turn, phone)
+        else:
+            turn.remember(phone=None)
+        return retry(turn, given, intro="")  # asked again once, never a third time
     if replies.says_no(given.text):
         return answered_consent(turn, Input("postback", params={"v": "no"}))
     if replies.says_yes(given.text):
@@ -628,9 +659,11 @@ def corrected(turn: Turn, given: Input) -> str:
     changed: list[str] = []
     phone = find_phone(text)
     if phone:
+        first = not turn.data.get("phone")
         _settle_phone(turn, phone)
         changed.append("phone")
-        turn.say(m.text(m.t("corrected", turn.lang, field=m.t("field_phone", turn.lang),
+        turn.say(m.text(m.t("phone_kept", turn.lang, value=format_phone(phone)) if first else
+                        m.t("corrected", turn.lang, field=m.t("field_phone", turn.lang),
                             value=format_phone(phone))))
     place = correction_place(text)
     if place is not None:
@@ -653,6 +686,12 @@ def corrected(turn: Turn, given: Input) -> str:
         return q.choose_edit(turn)
     if FIELD_OF.get(state) in changed:
         return q.next_question(turn)
+    # The question asked is still open. Another field's answer counts as one of its two tries,
+    # so it is never put a third time ("กรุงเทพ แถวหมอชิต", "081…", "หมอชิต" at the topic menu).
+    n = _tries(turn) + 1
+    turn.remember(tries={"state": state, "n": n})
+    if n >= MAX_TRIES and state in GIVE_UP and state not in (ASK_CONSENT,):
+        return GIVE_UP[state](turn, given)
     return q.QUESTIONS[state](turn)
 
 

@@ -73,6 +73,8 @@ def is_correction(state: str, text: str) -> bool:
     if replies.is_correction(text):
         # At the consent question a bare "ไม่ใช่" is an answer; a correction carries the field.
         return state != ASK_CONSENT or find_phone(text) is not None or a.mentions_place(text)
+    if state not in PHONE_STATES and state not in PLACE_STATES and find_phone(text) is not None:
+        return True  # a number typed at another question is the phone: keep it, say so
     return state not in PLACE_STATES and a.mentions_place(text)
 
 

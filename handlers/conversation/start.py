@@ -152,6 +152,11 @@ def route_first_message(turn: Turn, given: Input, cls: Any) -> str:
     if late is not None:
         record_contact(turn, cls)
         return late
+    back = _abuser_back(turn, given.text)
+    if back is not None:
+        # "มันมาแล้ว" after a case about someone who hurts them: danger now, on that case.
+        record_contact(turn, cls)
+        return raise_earlier_case(turn, back, given.text, cls)
     if _corrects_a_phone(given.text):
         corrected = corrected_phone(turn, given.text)
         if corrected is not None:
@@ -233,6 +238,15 @@ def _only_a_phone(text: str) -> bool:
         return False
     rest = re.sub(r"[\d\s+\-().๐-๙]", "", text)
     return len(rest) <= 12
+
+
+def _abuser_back(turn: Turn, text: str) -> Case | None:
+    """The recent open case whose story makes these few words danger ("มันกลับมาแล้ว")."""
+    from handlers.conversation.reader import danger_in_context
+
+    case = next((k for k in c.cases_of(turn.session, turn.user_id, limit=5)
+                 if k.is_open and _recent(turn, k, RECENT_CASE_HOURS)), None)
+    return case if case is not None and danger_in_context(case.topic, text) else None
 
 
 def _corrects_a_phone(text: str) -> bool:
@@ -344,11 +358,14 @@ def earlier_case(turn: Turn, text: str, cls: Any = None) -> Case | None:
     elif not replies.refers_to_earlier_report(text):
         # "เขาพังประตูเข้ามาแล้ว" soon after a case: the same story, not a new empty case
         # (the hotline then gets the place and phone the case already holds).
-        mine = [k for k in mine if _recent(turn, k, RECENT_CASE_HOURS) and _same_matter(k, cls)]
+        # A few words ("เขาพังประตูเข้ามาแล้ว") cannot tell of another matter; a story can.
+        short = len(text.strip()) <= _FEW_WORDS
+        mine = [k for k in mine if _recent(turn, k, RECENT_CASE_HOURS) and (short or _same_matter(k, cls))]
     return mine[0] if mine else None
 
 
 _SURE_OF_NEW_TOPIC = 0.5
+_FEW_WORDS = 30
 
 
 def _same_matter(case: Case, cls: Any) -> bool:
