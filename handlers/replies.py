@@ -113,6 +113,10 @@ def safe_then_more(text: str) -> str | None:
     lead = re.match(r"^(?:(?:ไม่|ไม่ใช่|no|nope)\s*)?" + _pattern("safe_phrase").pattern
                     + r"|^(?:(?:ไม่|ไม่ใช่|no|nope)\s+)?(?:ยัง)?(?:ปลอดภัย(?:ดี|แล้ว)?|safe|we'?re safe|i'?m safe)",
                     cleaned, re.IGNORECASE)
+    if lead is None:
+        # "ไม่ค่ะ แค่เหนื่อยมาก", "no, just tired": a plain no, then words the caller reads for
+        # danger ("ไม่ค่ะ แต่ตาล้มลุกไม่ได้" is danger there).
+        lead = re.match(r"^(?:ไม่|ไม่ใช่|ไม่มี|no|nope)\s+(?=\S)", cleaned, re.IGNORECASE)
     if lead is None or re.search(r"ไม่ปลอดภัย|not safe|unsafe", lead.group(0)):
         return None
     rest = cleaned[lead.end():].strip(" ,")

@@ -358,3 +358,17 @@ def test_place_and_phone_typed_at_the_topic_menu_are_kept_and_the_menu_is_not_pu
         menus += "เรื่องนี้เกี่ยวกับข้อใด" in citizen.text()
     assert menus <= 1
     assert "081-234-5678" in citizen.text() or "ยินยอม" in citizen.labels()
+
+
+@pytest.mark.parametrize("answer", ["ไม่ค่ะ แค่เหนื่อยมาก", "ไม่ค่ะ แต่ไม่มีเงินซื้อข้าวให้ลูกแล้ว"])
+def test_a_plain_no_then_words_without_danger_is_safe(citizen, line, answer):
+    citizen.say("ช่วยด้วย")
+    citizen.say(answer)
+    assert not line.texts_to(HOTLINE_GROUP)
+
+
+@pytest.mark.parametrize("answer", ["ไม่ค่ะ แต่ตาล้มลุกไม่ได้", "ไม่ค่ะ อยากตายแล้ว"])
+def test_a_plain_no_then_danger_is_danger(citizen, line, answer):
+    citizen.say("ช่วยด้วย")
+    citizen.say(answer)
+    assert line.texts_to(HOTLINE_GROUP)
