@@ -372,3 +372,10 @@ def test_a_plain_no_then_danger_is_danger(citizen, line, answer):
     citizen.say("ช่วยด้วย")
     citizen.say(answer)
     assert line.texts_to(HOTLINE_GROUP)
+
+
+def test_a_bare_cry_for_help_at_the_summary_of_any_request_is_danger(citizen, db, line):
+    citizen.say("ตกงานค่ะ ไม่มีเงินจ่ายค่าเช่าห้อง")
+    answer_until(citizen, "ยืนยัน")
+    citizen.say("ช่วยด้วย")
+    assert line.texts_to(HOTLINE_GROUP) and "1300" in citizen.text()

@@ -90,11 +90,14 @@ _HELP_CRY = re.compile(r"^(ช่วยด้วย|ช่วยหนูด้�
 
 
 def danger_in_context(topic: str | None, text: str) -> bool:
-    """A few words that mean danger in an abuse story: the abuser is back, or a cry for help."""
+    """A few words that mean danger: a bare cry for help anywhere, or the abuser back in a story
+    of harm by others."""
+    words = replies.clean(text)
+    if _HELP_CRY.match(words):
+        return True  # a bare cry for help in the middle of any request
     if topic not in taxonomy.harm_by_others_topics():
         return False
-    words = replies.clean(text)
-    return len(words) <= 40 and bool(_ABUSER_BACK.search(words) or _HELP_CRY.match(words))
+    return len(words) <= 40 and bool(_ABUSER_BACK.search(words))
 
 
 def read(state: str, row: dict[str, object], given: Input, topic: str | None = None) -> str:
