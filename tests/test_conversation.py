@@ -107,7 +107,7 @@ def test_pin_outside_thailand_is_kept_with_its_coordinates_and_the_case_goes_to_
     citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
     answer_questions(citizen, topic="hardship", place="")
     citizen.share_location(35.68, 139.76)
-    assert "นอกประเทศไทย" in citizen.text() and "สถานทูต" in citizen.text()
+    assert "นอกเขตตำบลของไทย" in citizen.text() and "สถานทูต" in citizen.text()
     assert "แชร์ตำแหน่ง" not in citizen.labels()
     answer_questions(citizen, topic="hardship")
     case = latest_case(db, citizen.user_id)

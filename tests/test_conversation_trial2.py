@@ -379,3 +379,30 @@ def test_a_bare_cry_for_help_at_the_summary_of_any_request_is_danger(citizen, db
     answer_until(citizen, "ยืนยัน")
     citizen.say("ช่วยด้วย")
     assert line.texts_to(HOTLINE_GROUP) and "1300" in citizen.text()
+
+
+def test_who_typed_at_the_summary_corrects_it(citizen, db):
+    # "ตัวเองค่ะ" at the summary was noted as a story and the summary still said someone else.
+    citizen.say("ยายข้างบ้านไม่มีข้าวกินค่ะ ไม่มีเงินเลย")
+    answer_until(citizen, "ยืนยัน", topic="elderly_care")
+    citizen.say("ตัวเองค่ะ")
+    assert "ตัวฉันเอง" in citizen.text()
+    citizen.tap("ยืนยัน")
+    assert latest_case(db, citizen.user_id).subject == "self"
+
+
+def test_a_place_given_after_it_was_skipped_is_not_left_unknown_for_the_staff(citizen, db):
+    citizen.say("ตกงานค่ะ ไม่มีเงินจ่ายค่าเช่าห้อง")
+    answer_until(citizen, "ไม่ทราบ/ไม่สะดวกบอก")
+    citizen.tap("ไม่ทราบ/ไม่สะดวกบอก")
+    citizen.say(f"ขอโทษค่ะ พิมพ์ผิด อยู่ {PLACE}")
+    answer_until(citizen, "ยืนยัน")
+    citizen.tap("ยืนยัน")
+    case = latest_case(db, citizen.user_id)
+    assert case.province_code == "40" and "ไม่สะดวกบอก: สถานที่" not in case.description
+
+
+def test_a_pin_in_the_gulf_is_not_called_abroad_only(citizen, line):
+    citizen.say("ช่วยด้วย เรือประมงที่ผมทำงาน นายจ้างไม่ให้ขึ้นฝั่ง ยึดพาสปอร์ต ทุบตีทุกวัน")
+    citizen.share_location(10.5, 101.5)
+    assert "ในทะเล" in citizen.text() and "maps.google.com/?q=10.500000,101.500000" in hotline(line)

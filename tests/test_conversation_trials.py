@@ -269,7 +269,7 @@ def test_an_emergency_pin_abroad_reaches_the_hotline_with_its_map_link(citizen, 
 
 def test_a_pin_abroad_before_any_words_is_kept_and_the_story_asked(citizen, db):
     citizen.share_location(3.139, 101.687)  # Kuala Lumpur
-    assert "นอกประเทศไทย" in citizen.text()
+    assert "นอกเขตตำบลของไทย" in citizen.text()
     citizen.say("ติดอยู่ที่มาเลเซียค่ะ เงินหมด ไม่มีค่ารถกลับบ้าน")
     finish_case(citizen)
     case = latest_case(db, citizen.user_id)

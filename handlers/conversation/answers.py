@@ -396,6 +396,7 @@ def typed_age(turn: Turn, given: Input) -> str:
 def settle_place(turn: Turn, place: dict[str, Any], say: bool = True) -> None:
     """Keep a settled place; in an emergency re-route the case and tell the hotline (with a map)."""
     turn.remember(place=place, place_options=None)
+    _known_now(turn, "place")
     if place.get("abroad"):
         turn.say(m.text(m.t("place_abroad_emergency" if q.in_emergency(turn) else "place_abroad",
                             turn.lang)))
@@ -522,8 +523,16 @@ def skipped_place(turn: Turn, given: Input) -> str:
 
 # ---------------------------------------------------------------- phone, consent, confirm
 
+def _known_now(turn: Turn, field: str) -> None:
+    """A field skipped earlier and given now is no longer marked unknown for the staff."""
+    unknown = turn.data.get("unknown") or []
+    if field in unknown:
+        turn.remember(unknown=[f for f in unknown if f != field])
+
+
 def _settle_phone(turn: Turn, phone: str) -> None:
     turn.remember(phone=phone)
+    _known_now(turn, "phone")
     if q.in_emergency(turn):
         case = q.emergency_case(turn)
         case.phone = phone
@@ -621,6 +630,13 @@ def confirm_case(turn: Turn, given: Input) -> str:
 
 def typed_confirm(turn: Turn, given: Input) -> str:
     """Understand a typed confirm / change."""
+    subject = replies.subject_from(given.text) if len(replies.clean(given.text)) <= 12 else None
+    if subject and subject != turn.data.get("subject"):
+        # "ตัวเองค่ะ" at the summary: it is about the writer; say so and show the summary again.
+        turn.remember(subject=subject)
+        turn.say(m.text(m.t("corrected", turn.lang, field=m.t("field_subject", turn.lang),
+                            value=m.t(f"subject_{subject}", turn.lang))))
+        return q.show_summary(turn)
     if replies.wants_to_edit(given.text):
         return q.choose_edit(turn)
     if replies.wants_to_confirm(given.text):
