@@ -32,6 +32,7 @@ bench: install
 	$(PY) bench/bench_referral.py
 	$(PY) bench/bench_webhook.py
 	$(PY) bench/bench_staff.py
+	$(PY) bench/bench_sender.py
 	$(PY) bench/bench_worker.py --statements
 	$(PY) bench/bench_surge.py
 

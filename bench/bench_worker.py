@@ -126,6 +126,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--profile", metavar="FILE", help="run the (first) worker under cProfile")
     p.add_argument("--profile-sender", metavar="FILE", help="run the (first) sender under cProfile")
     p.add_argument("--py-spy", metavar="FILE", help="sample the first worker's CPU with py-spy (raw, per thread)")
+    p.add_argument("--py-spy-kind", choices=("worker", "sender"), default="worker",
+                   help="which process --py-spy samples")
     opts = p.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the fake platform's access log
     if opts.database == "postgresql" and not postgres_answers(PG_ADMIN_URL):
@@ -155,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
         spy = None
         if opts.py_spy:
             exe = shutil.which("py-spy") or SystemExit("--py-spy needs py-spy on PATH")
-            spy = procs.start("py-spy", [exe, "record", "--pid", str(children[0].pid), "--threads",
+            spy = procs.start("py-spy", [exe, "record", "--pid", str(children[background_kinds().index(opts.py_spy_kind)].pid), "--threads",
                                          "--rate", "250", "--format", "raw", "-o",
                                          os.path.abspath(opts.py_spy)], dict(os.environ), ROOT)
         while time.perf_counter() - started < opts.timeout and not drained(db, len(order)):

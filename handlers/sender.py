@@ -13,14 +13,10 @@ from linebot.v3.messaging import (
     ApiClient,
     ApiException,
     Configuration,
-    Message,
     MessagingApi,
     MessagingApiBlob,
-    PushMessageRequest,
-    ReplyMessageRequest,
     ShowLoadingAnimationRequest,
 )
-from pydantic import ValidationError
 
 from models import OutboundMessage, utcnow
 from settings import Settings
@@ -118,12 +114,9 @@ class LineSender:
     def send(self, row: OutboundMessage, now: datetime | None = None) -> Outcome:
         """Send one outbox row: the reply token while it is fresh, else a push with a retry key."""
         now = now or utcnow()
-        try:
-            messages = [Message.from_dict(m) for m in row.messages]
-        except ValidationError as exc:  # its text would quote the message: keep only the count
-            return Outcome("failed", f"invalid message: {exc.error_count()} validation error(s)")
-        except (ValueError, TypeError) as exc:
-            return Outcome("failed", f"invalid message: {type(exc).__name__}")
+        messages = row.messages
+        if not (isinstance(messages, list) and messages and all(isinstance(m, dict) for m in messages)):
+            return Outcome("failed", "invalid message: not a list of message objects")
         if self.reply_usable(row, now):
             outcome = self._call(self._reply, row, messages)
             if outcome.status != "reply_token_gone":
@@ -141,17 +134,28 @@ class LineSender:
         # with a retry key. A message possibly twice beats an emergency number never shown.
         return self._call(self._push, row, messages)
 
-    def _reply(self, row: OutboundMessage, messages: list[Message]) -> Any:
-        request = ReplyMessageRequest(reply_token=row.reply_token, messages=messages)
-        return self._api.reply_message_with_http_info(request, _request_timeout=self._timeout)
+    def _reply(self, row: OutboundMessage, messages: list[dict[str, Any]]) -> Any:
+        return self._post("/v2/bot/message/reply", {"replyToken": row.reply_token, "messages": messages})
 
-    def _push(self, row: OutboundMessage, messages: list[Message]) -> Any:
-        request = PushMessageRequest(to=row.to, messages=messages)
-        return self._api.push_message_with_http_info(
-            request, x_line_retry_key=row.retry_key, _request_timeout=self._timeout
-        )
+    def _push(self, row: OutboundMessage, messages: list[dict[str, Any]]) -> Any:
+        return self._post("/v2/bot/message/push", {"to": row.to, "messages": messages},
+                          {"X-Line-Retry-Key": row.retry_key} if row.retry_key else None)
 
-    def _call(self, fn: Any, row: OutboundMessage, messages: list[Message]) -> Outcome:
+    def _post(self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
+        """POST a reply or push through the SDK's own client (its auth, host, timeout and
+        ApiException), without its typed request models. The outbox stores the messages as
+        LINE's JSON already; turning them into models and back (pydantic validation of every
+        field) made a send cost 1.6 ms of CPU instead of 0.6 (bench/bench_sender.py). LINE
+        checks the body itself: a bad message is answered 400, which fails the row as a
+        model error did."""
+        return self._client.call_api(
+            path, "POST", {}, [], {"Accept": "application/json", "Content-Type": "application/json",
+                                   **(headers or {})},
+            body=body, post_params=[], files={}, response_types_map={}, auth_settings=["Bearer"],
+            _return_http_data_only=False, _preload_content=True, _request_timeout=self._timeout,
+            _host=self._api.line_base_path, collection_formats={})
+
+    def _call(self, fn: Any, row: OutboundMessage, messages: list[dict[str, Any]]) -> Outcome:
         try:
             response = fn(row, messages)
         except ApiException as exc:
