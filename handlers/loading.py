@@ -18,8 +18,10 @@ LOADING_SECONDS = 10  # LINE: 5-60 in steps of 5; the animation ends when our re
 
 def loading_seconds(event: dict[str, Any], queued_for_chat: int) -> int | None:
     """Seconds of animation for this event, or None: one-to-one text stories only, nothing queued yet."""
-    source = event.get("source") or {}
-    message = event.get("message") or {}
+    if not isinstance(event, dict):
+        return None  # a row no handler can read fails in its turn; the animation is only a nicety
+    source = event.get("source") if isinstance(event.get("source"), dict) else {}
+    message = event.get("message") if isinstance(event.get("message"), dict) else {}
     if event.get("type") != "message" or message.get("type") != "text" or event.get("mode") == "standby":
         return None
     if source.get("type") != "user" or not str(source.get("userId", "")).startswith("U"):
