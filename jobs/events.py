@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, or_, select, update
 
 from handlers import conversation as flow
 from handlers import ratelimit, staff_core
+from handlers.cases import prefetch_recent_cases
 from handlers.events import EventOutcome, handle_event
 from handlers.loading import LOADING_SECONDS, loading_seconds, queued_messages
 from handlers.outbox import queue_push
@@ -134,8 +135,8 @@ class EventQueue:
 
     def _prefetch(self, s: Any, order: list[tuple[str, tuple[int, Any]]], stopped: set[str]) -> set[int]:
         """Read the batch's events (locked), conversations, their open cases, citizens, the
-        citizens' counts of recent messages (the rate limit) and which of them are staff in
-        six statements instead of six per event; the session holds them (keep_loaded).
+        citizens' counts of recent messages (the rate limit), their newest cases and which
+        of them are staff in seven statements instead of seven or more per event; the session holds them (keep_loaded).
         Returns the ids of the events read."""
         chats = [chat_id for chat_id, _ in order if chat_id not in stopped]
         if not chats:
@@ -151,6 +152,7 @@ class EventQueue:
         users = [c for c in chats if c.startswith("U")]
         s.scalars(select(LineUser).where(LineUser.user_id.in_(users))).all()
         ratelimit.count_recent(s, sorted(set(users)), utcnow())
+        prefetch_recent_cases(s, sorted(set(users)))
         staff_core.note_not_staff(s, sorted(set(users)))
         return {row.id for row in rows}
 
