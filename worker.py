@@ -196,7 +196,19 @@ def main(argv: list[str] | None = None) -> None:
     worker = Worker(runtime)
     signal.signal(signal.SIGTERM, worker.stop)
     signal.signal(signal.SIGINT, worker.stop)
+    if jobs != "outbox":
+        warm()
     worker.run_forever(jobs)
+
+
+def warm() -> None:
+    """Load the classifier and the place tables before the first event, so the first
+    citizens of a surge do not wait for them (about a second, in the worker's cProfile)."""
+    from intents import classify
+    from referral.resolver import warm as warm_places
+
+    classify("ตกงานมาสามเดือน ค่าเทอมลูกยังไม่มีจ่ายเลย")
+    warm_places()
 
 
 if __name__ == "__main__":

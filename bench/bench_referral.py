@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 from referral import locate_pin, locate_text  # noqa: E402
 from referral.centroids import centroids  # noqa: E402
 from referral.pins import KM_PER_DEG_LAT, KM_PER_DEG_LON, nearest, pin_index  # noqa: E402
-from referral.resolver import _resolve_text  # noqa: E402
+from referral.resolver import clear_cache  # noqa: E402
 from referral.samples import is_exact, samples  # noqa: E402
 
 STARTUP = (
@@ -40,7 +40,7 @@ def rate(fn, items: list, repeat: int = 3) -> float:
     for _ in range(repeat):
         # The resolver keeps recent texts' results (the worker sees the same words often):
         # each pass resolves them afresh, so the figure is the cost of a new text.
-        _resolve_text.cache_clear()
+        clear_cache()
         t = time.perf_counter()
         for item in items:
             fn(*item)

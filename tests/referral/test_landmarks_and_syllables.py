@@ -32,3 +32,16 @@ def test_words_that_only_look_like_a_place_are_none(text):
 def test_the_real_names_are_still_read():
     assert locate_text("บ้านอยู่แม่อายค่ะ").best.district_code == "5010"
     assert locate_text("ต.ข้าวสาร อ.บ้านผือ").best.subdistrict_code is not None
+
+
+def test_the_resolver_keeps_results_not_the_typed_words():
+    """PDPA: an address typed by a citizen is not kept in the worker's memory by the cache
+    (erasure cannot reach a running process); only a keyed digest and the areas are."""
+    from referral import resolver
+
+    words = "บ้านเลขที่ 99/1 หมู่ 3 ต.แม่เหียะ อ.เมือง จ.เชียงใหม่"
+    first = locate_text(words)
+    assert locate_text(words) is first  # kept: the second read is the same result
+    kept = list(resolver._results._results)
+    assert kept and all(isinstance(digest, bytes) and words.encode() not in digest for digest, _ in kept)
+    assert not any(words in repr(result) for result in resolver._results._results.values())
