@@ -178,16 +178,46 @@ _RELAY_CASE = (select(Case).join(CaseWork, CaseWork.case_id == Case.id)
                .order_by(CaseWork.citizen_reply_until.desc()).limit(1))
 
 
+# The worker reads its batch's citizens' open reply windows together (one statement, not
+# one per message); kept in the session's info for the batch's transaction only.
+_RELAY_WINDOWS = "relay_windows"
+
+
+def prefetch_relay_cases(session: Any, user_ids: list[str], now: datetime) -> None:
+    """Read which of these citizens a staff message awaits an answer from, and its case."""
+    if not user_ids:
+        return
+    known: dict[str, Case | None] = dict.fromkeys(user_ids)
+    for case, _work in session.execute(
+            select(Case, CaseWork).join(CaseWork, CaseWork.case_id == Case.id)
+            .where(Case.reporter_line_user_id.in_(user_ids), CaseWork.citizen_reply_until > now)
+            .order_by(CaseWork.citizen_reply_until.desc())):
+        known[case.reporter_line_user_id] = known[case.reporter_line_user_id] or case
+    session.info[_RELAY_WINDOWS] = known
+
+
 def _relay_case(ctx: Ctx) -> Case | None:
+    known = ctx.session.info.get(_RELAY_WINDOWS, {})
+    if ctx.user_id in known and not ctx.session.info.get(sc.REPLY_WINDOW_OPENED):
+        # Read at the batch's start; no staff message of this batch opened a window since.
+        # A window this batch closed (a message passed through) is closed here too.
+        case = known[ctx.user_id]
+        if case is None or case.reporter_line_user_id != ctx.user_id:
+            return None
+        until = sc.work_of(ctx.session, case).citizen_reply_until
+        return case if until is not None and until > ctx.now else None
     if ctx.user_id is None:  # compared as IS NULL, which a bound parameter cannot say
         return ctx.session.scalar(
             select(Case).join(CaseWork, CaseWork.case_id == Case.id)
             .where(Case.reporter_line_user_id.is_(None), CaseWork.citizen_reply_until > ctx.now)
             .order_by(CaseWork.citizen_reply_until.desc()).limit(1))
+    if ctx.session.info.get(sc.REPLY_WINDOW_OPENED):
+        # A staff message earlier in this batch opened a window that is not flushed yet:
+        # the query must see it (a citizen answering at once was not relayed).
+        return ctx.session.scalar(_RELAY_CASE, {"user_id": ctx.user_id, "now": ctx.now})
     # Asked before this message changed any case or its work (staff actions, privacy and
     # the rate limit return first), so the session's pending changes (the citizen's
-    # last-seen time, a new citizen) cannot change the answer: they are not flushed for it,
-    # and go with the event's one flush at its end.
+    # last-seen time, a new citizen) cannot change the answer: they are not flushed for it.
     with ctx.session.no_autoflush:
         return ctx.session.scalar(_RELAY_CASE, {"user_id": ctx.user_id, "now": ctx.now})
 

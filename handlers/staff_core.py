@@ -397,6 +397,11 @@ def close(session: Session, settings: Settings, case: Case, staff: Staff, outcom
                                            who=staff.display_name))
 
 
+# Set in a session's info when a staff message opens a citizen's reply window: the worker's
+# batch read the open windows at its start (staff_actions.prefetch_relay_cases).
+REPLY_WINDOW_OPENED = "reply_window_opened"
+
+
 def message_citizen(session: Session, case: Case, staff: Staff, text: str, now: datetime) -> None:
     """Relay a staff message to the citizen under the service's name; replies come back."""
     text = (text or "").strip()[:2000]
@@ -409,6 +414,7 @@ def message_citizen(session: Session, case: Case, staff: Staff, text: str, now: 
     queue_push(session, case.reporter_line_user_id, [m.text(body)], "staff_message", case.id)
     work = work_of(session, case)
     work.citizen_reply_until = now + CITIZEN_REPLY_WINDOW
+    session.info[REPLY_WINDOW_OPENED] = True  # a batch's relay lookups read afresh from now on
     if work.accepted_by is None:
         work.accepted_by = staff.id
     case.record("staff_message", actor=staff.actor, text=text)

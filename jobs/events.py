@@ -18,6 +18,7 @@ from handlers.events import EventOutcome, handle_event
 from handlers.loading import LOADING_SECONDS, loading_seconds, queued_messages
 from handlers.outbox import queue_push
 from handlers.sender import LineSender
+from handlers.staff_actions import prefetch_relay_cases
 from models import Case, Conversation, InboundEvent, LineUser, utcnow
 from models.base import insert_ignore
 from models.inbox import MOVED_COLUMNS, InboxEvent
@@ -135,8 +136,9 @@ class EventQueue:
 
     def _prefetch(self, s: Any, order: list[tuple[str, tuple[int, Any]]], stopped: set[str]) -> set[int]:
         """Read the batch's events (locked), conversations, their open cases, citizens, the
-        citizens' counts of recent messages (the rate limit), their newest cases and which
-        of them are staff in seven statements instead of seven or more per event; the session holds them (keep_loaded).
+        citizens' counts of recent messages (the rate limit), their newest cases, the staff
+        messages awaiting their answer and which of them are staff in eight statements
+        instead of eight or more per event; the session holds them (keep_loaded).
         Returns the ids of the events read."""
         chats = [chat_id for chat_id, _ in order if chat_id not in stopped]
         if not chats:
@@ -153,6 +155,7 @@ class EventQueue:
         s.scalars(select(LineUser).where(LineUser.user_id.in_(users))).all()
         ratelimit.count_recent(s, sorted(set(users)), utcnow())
         prefetch_recent_cases(s, sorted(set(users)))
+        prefetch_relay_cases(s, sorted(set(users)), utcnow())
         staff_core.note_not_staff(s, sorted(set(users)))
         return {row.id for row in rows}
 

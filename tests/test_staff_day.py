@@ -358,3 +358,24 @@ def test_dashboard_refers_to_any_centre_by_id_and_refuses_an_unknown_one(make_ci
     moved = latest_case(db, citizen.user_id)
     assert moved.center_id == "TC-100101" and moved.status == "referred"
     assert moved.history[-2].detail["reason"] == "ไม่ใช่พื้นที่รับผิดชอบ"
+
+
+def test_a_citizen_answer_handled_in_the_same_batch_as_the_staff_message_is_relayed(
+        make_citizen, runtime, webhook, worker, line, db):
+    """The worker reads its batch's open reply windows at the batch's start; a staff message
+    handled earlier in the same batch opens one, and the citizen's answer after it in that
+    batch still goes to the staff member."""
+    make_staff(runtime, "samebatch", "centre", center_id="TC-500109")
+    staff_user = link_line(runtime, webhook, worker, line, "samebatch")
+    citizen = make_citizen()
+    citizen.say(HIGH)
+    answer_questions(citizen, topic="hardship")
+    case = latest_case(db, citizen.user_id)
+    tap(webhook, worker, staff_user, f"a=ack&case={case.case_no}")
+    webhook.send_postback(staff_user, f"a=s&do=write&case={case.case_no}")
+    worker.run_until_idle()
+    webhook.send_text(staff_user, "พรุ่งนี้ 10 โมงจะโทรไปนะคะ")
+    webhook.send_text(citizen.user_id, "ได้ค่ะ รอสายนะคะ")  # stored before the worker runs
+    worker.run_until_idle()
+    assert any("พรุ่งนี้ 10 โมง" in t for t in line.texts_to(citizen.user_id))
+    assert any("รอสายนะคะ" in t for t in line.texts_to(staff_user))
