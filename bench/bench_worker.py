@@ -128,6 +128,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--py-spy", metavar="FILE", help="sample the first worker's CPU with py-spy (raw, per thread)")
     p.add_argument("--py-spy-kind", choices=("worker", "sender"), default="worker",
                    help="which process --py-spy samples")
+    p.add_argument("--py-spy-gil", action="store_true", help="sample only threads holding the GIL (CPU)")
     opts = p.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the fake platform's access log
     if opts.database == "postgresql" and not postgres_answers(PG_ADMIN_URL):
@@ -158,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
         if opts.py_spy:
             exe = shutil.which("py-spy") or SystemExit("--py-spy needs py-spy on PATH")
             spy = procs.start("py-spy", [exe, "record", "--pid", str(children[background_kinds().index(opts.py_spy_kind)].pid), "--threads",
-                                         "--rate", "250", "--format", "raw", "-o",
+                                         "--rate", "250", *(["--gil"] if opts.py_spy_gil else []), "--format", "raw", "-o",
                                          os.path.abspath(opts.py_spy)], dict(os.environ), ROOT)
         while time.perf_counter() - started < opts.timeout and not drained(db, len(order)):
             for c in children:
