@@ -2,7 +2,8 @@
 
 Prints the top cumulative functions and where the wall-clock time goes: our code,
 SQLAlchemy, the database driver (SQLite's BEGIN IMMEDIATE wait and COMMIT apart), HTTP to
-LINE, the idle poll. Usage: .venv/bin/python bench/profile_summary.py FILE [TOP]
+LINE, the idle poll. Usage: .venv/bin/python bench/profile_summary.py FILE [TOP] [--all-threads]
+(the main thread only unless --all-threads)
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 
-LOOP_FRAMES = {"<module> (worker.py)", "main (worker.py)", "Worker.run_forever (worker.py)"}
+LOOP_FRAMES = {"<module> (worker.py)", "main (worker.py)", "Worker.run_forever (worker.py)",
+               "Worker._loop (worker.py)", "Worker._run (worker.py)"}
 OUR_FILES = ("(intents/", "(referral/", "(handlers/", "(worker.py", "(models/", "(runtime.py")
-PHASES = ("Worker._handle_one", "Worker._claim", "Worker._deliver", "Worker._lock_chat",
-          "Worker._unlock_chat", "Worker._drain_chat", "Worker._chats_with_work")
+PHASES = ("take_inbox", "EventQueue._chats_with_work", "EventQueue._lock_chats", "EventQueue._prefetch",
+          "EventQueue._handle_in", "EventQueue._batch", "EventQueue._unlock_chats", "OutboxSender._claim_due",
+          "OutboxSender._record_all", "LineSender.send", "Worker.fetch_attachments", "Worker.escalate",
+          "Worker.expire_conversations", "warm")
 
 
 def frame_name(frame: str) -> str:
@@ -36,9 +40,11 @@ def stacks(path: str) -> Iterator[tuple[list[str], int]]:
 def category(stack: list[str]) -> str:
     """Where one sample's time goes, judged by its innermost frames."""
     whole, leaf = ";".join(stack), stack[-1]
-    if "Worker.run_once" not in whole:
+    if "_find_and_load" in whole or "warm (worker.py)" in whole:
+        return "start: imports, loading the classifier and place tables"
+    if "Worker._run " not in whole and "_WorkItem.run" not in whole:
         return "idle: poll wait between rounds"
-    if "_sqlite_begin_immediate" in whole:
+    if "_begin_eagerly" in whole:
         return "SQLite: BEGIN IMMEDIATE (waiting for the write lock)"
     if "do_commit" in whole:
         return "DB: COMMIT in the driver (SQLite WAL write + fsync / PostgreSQL commit)"
@@ -53,10 +59,13 @@ def category(stack: list[str]) -> str:
     return "other libraries and stdlib called from our code"
 
 
-def main(path: str, top: int = 15) -> None:
-    """Print the summary of one profile."""
+def main(path: str, top: int = 15, main_only: bool = True) -> None:
+    """Print the summary of one profile (the main thread's samples, where the worker handles
+    events; the sender's threads with main_only False)."""
     total, cumulative, own, kinds, phases = 0, Counter(), Counter(), Counter(), Counter()
     for stack, n in stacks(path):
+        if main_only and not stack[0].endswith("MainThread"):
+            continue
         total += n
         for name in set(stack):
             cumulative[name] += n
@@ -76,4 +85,5 @@ def main(path: str, top: int = 15) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 15)
+    args = [a for a in sys.argv[1:] if a != "--all-threads"]
+    main(args[0], int(args[1]) if len(args) > 1 else 15, "--all-threads" not in sys.argv)
