@@ -1,0 +1,57 @@
+"""Issue "A conversation that never traps anyone, and no emergency missed": each test is one
+harm, through the real webhook and worker."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from models import Case
+from tests.conftest import HOTLINE_GROUP, latest_case
+
+STORY = "ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี"
+VIOLENCE = "ช่วยด้วย สามีกำลังเมาอาละวาด เอามีดไล่ฟันหนู ตอนนี้หนูล็อกห้องน้ำอยู่"
+
+
+def hotline(line) -> str:
+    return "\n".join(line.texts_to(HOTLINE_GROUP))
+
+
+def cases_of(db, citizen) -> int:
+    db.expire_all()
+    return db.scalar(select(func.count(Case.id)).where(Case.reporter_line_user_id == citizen.user_id))
+
+
+# ---------------------------------------------------------------- 3. a lone 🆘
+
+@pytest.mark.parametrize(("words", "yes"), [("🆘", "ใช่ อันตรายตอนนี้"), ("🆘🆘", "ใช่ อันตรายตอนนี้"),
+                                            ("SOS", "Yes, danger now"), ("sos!!", "Yes, danger now")])
+def test_a_lone_sos_is_a_cry_for_help(citizen, db, line, words, yes):
+    # "🆘" was small talk: "สวัสดีค่ะ 😊 มีอะไรให้ช่วยไหมคะ".
+    citizen.say(words)
+    assert "1300" in citizen.text()  # the numbers first, as for a bare "ช่วยด้วย"
+    assert yes in citizen.labels()
+    citizen.tap(yes)
+    assert line.texts_to(HOTLINE_GROUP)
+    assert latest_case(db, citizen.user_id).urgency == "emergency"
+
+
+# ---------------------------------------------------------------- 6. a son who harms his mother
+
+@pytest.mark.parametrize("story", [
+    "ลูกชายติดยา ถือมีดขู่จะฆ่าแม่",
+    "ลูกชายเมายา กำลังทุบตีพ่ออยู่ ช่วยด้วย",
+])
+def test_an_adult_son_harming_a_parent_is_no_child_protection(citizen, db, line, story):
+    citizen.say(story)
+    if "ใช่ อันตรายตอนนี้" in citizen.labels():
+        citizen.tap("ใช่ อันตรายตอนนี้")
+    case = latest_case(db, citizen.user_id)
+    assert case is not None and case.urgency == "emergency"
+    assert case.topic != "child_protection" and case.subject_age_group != "child"
+    assert line.texts_to(HOTLINE_GROUP)
+
+
+def test_a_parent_beating_a_child_is_still_child_protection(citizen, db):
+    citizen.say("ข้างบ้านกำลังตีลูกอายุ 5 ขวบ เด็กร้องดังมาก ช่วยด้วย")
+    case = latest_case(db, citizen.user_id)
+    assert case is not None and case.topic == "child_protection"
