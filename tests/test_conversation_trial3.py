@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from models import Case
+from models import Attachment, Case
 from tests.conftest import HOTLINE_GROUP, latest_case
 
 STORY = "ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี"
@@ -33,6 +33,31 @@ def test_a_lone_sos_is_a_cry_for_help(citizen, db, line, words, yes):
     citizen.tap(yes)
     assert line.texts_to(HOTLINE_GROUP)
     assert latest_case(db, citizen.user_id).urgency == "emergency"
+
+
+# ---------------------------------------------------------------- 4. a photo at the place question
+
+def test_a_photo_at_the_emergency_place_question_is_not_a_failed_answer(citizen, db):
+    citizen.say(VIOLENCE)
+    assert "แชร์ตำแหน่ง" in citizen.labels()
+    citizen.send_image(b"bruise")
+    assert "แชร์ตำแหน่ง" in citizen.labels()
+    citizen.say("อืม")  # the first answer it cannot use: asked once more, not given up
+    assert "แชร์ตำแหน่ง" in citizen.labels()
+    citizen.say("ต.ในเมือง อ.เมือง จ.ขอนแก่น")
+    case = latest_case(db, citizen.user_id)
+    assert case.province_code == "40"
+    photos = db.scalars(select(Attachment).where(Attachment.line_user_id == citizen.user_id)).all()
+    assert [p.case_id for p in photos] == [case.id]
+
+
+def test_photos_never_trap_the_place_question(citizen):
+    citizen.say(VIOLENCE)
+    asked = 0
+    for _ in range(4):
+        citizen.send_image(b"bruise")
+        asked += "แชร์ตำแหน่ง" in citizen.labels()
+    assert asked <= 2
 
 
 # ---------------------------------------------------------------- 6. a son who harms his mother

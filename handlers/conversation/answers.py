@@ -50,8 +50,13 @@ DATA_KEY = {"subject": "subject", "age": "age_group", "place": "place", "phone":
 # ---------------------------------------------------------------- moving on, never trapping
 
 def _tries(turn: Turn) -> int:
+    return int(_own_mark(turn).get("n", 0))
+
+
+def _own_mark(turn: Turn) -> dict[str, Any]:
+    """The tries mark of the question now asked ({} when it belongs to another)."""
     mark = turn.data.get("tries") or {}
-    return int(mark.get("n", 0)) if mark.get("state") == turn.conv.state else 0
+    return dict(mark) if mark.get("state") == turn.conv.state else {}
 
 
 def retry(turn: Turn, given: Input, intro: str = "not_understood") -> str:
@@ -61,7 +66,7 @@ def retry(turn: Turn, given: Input, intro: str = "not_understood") -> str:
     if given.kind == "text" and given.text.strip():
         kept = _keep_words(turn, given.text)
     n = _tries(turn) + 1
-    turn.remember(tries={"state": state, "n": n})
+    turn.remember(tries={**_own_mark(turn), "state": state, "n": n})
     if n >= MAX_TRIES:
         return GIVE_UP[state](turn, given)
     if kept and q.in_emergency(turn):
@@ -195,9 +200,19 @@ def ask_again(turn: Turn, given: Input) -> str:
 
 
 def media_during_question(turn: Turn, given: Input) -> str:
-    """A photo is not an answer: it is kept (events.py) and the question put again."""
+    """A photo is not an answer: it is kept (events.py) and the question put again. The first
+    photo at a question is no failed answer (a bruise sent while asked where they are): it
+    uses none of the question's two tries. A second photo there moves on, as two inputs the
+    question cannot use always do. At the danger question every photo counts as a try
+    (moving on there is the emergency)."""
     turn.say(m.text(m.t("attachment_received", turn.lang)))
-    return retry(turn, given, intro="")
+    state, mark = turn.conv.state, _own_mark(turn)
+    if state == CHECK_DANGER:
+        return retry(turn, given, intro="")
+    if mark.get("photo"):
+        return GIVE_UP[state](turn, given)
+    turn.remember(tries={**mark, "state": state, "n": int(mark.get("n", 0)), "photo": True})
+    return q.QUESTIONS[state](turn)
 
 
 # ---------------------------------------------------------------- danger
