@@ -69,7 +69,15 @@ def subject_of_story(text: str) -> str | None:
         return "other"
     if _pattern("subject_victim").search(lowered):
         return "self"
+    if tells_own_hardship(text):
+        return "self"  # "ตกงานมาสามเดือน ค่าเทอมลูกยังไม่มีจ่าย": the writer, with children named
     return None
+
+
+def tells_own_hardship(text: str) -> bool:
+    """True when a message opens with the writer's own hardship (job loss, debt, no income), no one
+    else named before it ("ลูกสาวตกงาน" is the daughter's)."""
+    return bool(_pattern("subject_own_hardship").search(text.strip().lower()))
 
 
 def says_no(text: str) -> bool:
@@ -145,5 +153,5 @@ def subject_from(text: str) -> str | None:
     return None
 
 
-__all__ = ["HERE", "asks_not_to_be_called", "clean", "declines_phone", "is_cancel", "is_correction", "is_service_complaint", "is_unknown", "migrant_danger", "refers_to_earlier_report", "subject_of_story", "is_safe_answer", "says_no", "says_yes", "subject_from",
+__all__ = ["HERE", "asks_not_to_be_called", "clean", "declines_phone", "is_cancel", "is_correction", "is_service_complaint", "is_unknown", "migrant_danger", "refers_to_earlier_report", "subject_of_story", "tells_own_hardship", "is_safe_answer", "says_no", "says_yes", "subject_from",
            "wants_to_confirm", "wants_to_edit"]

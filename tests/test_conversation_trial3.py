@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from models import Attachment, Case
-from tests.conftest import HOTLINE_GROUP, latest_case
+from models import Attachment, Case, Conversation
+from tests.conftest import HOTLINE_GROUP, answer_until, latest_case
 
 STORY = "ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี"
 VIOLENCE = "ช่วยด้วย สามีกำลังเมาอาละวาด เอามีดไล่ฟันหนู ตอนนี้หนูล็อกห้องน้ำอยู่"
@@ -58,6 +58,37 @@ def test_photos_never_trap_the_place_question(citizen):
         citizen.send_image(b"bruise")
         asked += "แชร์ตำแหน่ง" in citizen.labels()
     assert asked <= 2
+
+
+# ---------------------------------------------------------------- 5. who needs help
+
+@pytest.mark.parametrize("story", [
+    "ตกงานมาสามเดือน ค่าเทอมลูกยังไม่มีจ่ายเลย",
+    "โดนเลิกจ้างค่ะ ลูกสองคนไม่มีนมกิน",
+])
+def test_a_hardship_self_report_naming_ones_children_is_about_oneself(citizen, db, story):
+    # It was filed "บุคคลอื่น (มีผู้แจ้งแทน) · เด็ก": the staff would look for a child alone.
+    citizen.say(story)
+    answer_until(citizen, "ยืนยัน", topic="hardship")
+    assert "ตัวฉันเอง" in citizen.text()
+    citizen.tap("ยืนยัน")
+    case = latest_case(db, citizen.user_id)
+    assert case.subject == "self" and case.subject_age_group != "child"
+    assert "ลูก" in case.description  # the children are in the story the staff read
+
+
+def test_an_english_hardship_self_report_naming_ones_children_is_about_oneself(citizen, db):
+    citizen.say("I lost my job and my kids have nothing to eat")
+    assert "Someone else" not in citizen.labels()
+    db.expire_all()
+    assert db.get(Conversation, citizen.user_id).data.get("subject") == "self"
+
+
+def test_someone_elses_job_loss_is_still_someone_else(citizen, db):
+    citizen.say("ลูกสาวตกงานมาสามเดือน ไม่มีเงินจ่ายค่าเช่า")
+    answer_until(citizen, "ยืนยัน", topic="hardship")
+    citizen.tap("ยืนยัน")
+    assert latest_case(db, citizen.user_id).subject == "other"
 
 
 # ---------------------------------------------------------------- 6. a son who harms his mother

@@ -100,8 +100,20 @@ def remember_early_answers(turn: Turn, text: str, cls: Any) -> None:
     if subject:
         turn.remember(subject=subject)
     age = taxonomy.topic(cls.topic).age_group or cls.age_group
+    if age == "child" and subject == "self" and replies.tells_own_hardship(text):
+        # "ตกงานมาสามเดือน ค่าเทอมลูกยังไม่มีจ่าย": the children are named, the writer needs
+        # help; only an age the writer gives ("หนูอายุ 16 ตกงาน") makes them a child.
+        age = _written_age_group(text)
     if age:
         turn.remember(age_group=age)
+
+
+def _written_age_group(text: str) -> str | None:
+    from intents.classifier import analyse
+    from intents.features import age_bucket
+
+    ages = analyse(text).ages
+    return age_bucket(ages[0]) if ages else None
 
 
 def received_first_message(turn: Turn, given: Input) -> str:
