@@ -143,6 +143,16 @@ def wants_to_edit(text: str) -> bool:
     return bool(_pattern("edit").search(cleaned)) or says_no(cleaned)
 
 
+def forgotten_words(text: str) -> str | None:
+    """The facts after "ลืมบอกไปค่ะ …" / "I forgot to say …" ("" when none follow); None when
+    the text does not open that way."""
+    lead = _pattern("forgot_to_say").match(text.strip())
+    if lead is None:
+        return None
+    rest = text.strip()[lead.end():]
+    return re.sub(rf"^(?:{_pattern('particles').pattern}|[\s,.:!])+", "", rest, flags=re.IGNORECASE).strip()
+
+
 def subject_from(text: str) -> str | None:
     """'self', 'other' or None from a typed answer to 'who needs help?'."""
     cleaned = clean(text)
@@ -153,5 +163,5 @@ def subject_from(text: str) -> str | None:
     return None
 
 
-__all__ = ["HERE", "asks_not_to_be_called", "clean", "declines_phone", "is_cancel", "is_correction", "is_service_complaint", "is_unknown", "migrant_danger", "refers_to_earlier_report", "subject_of_story", "tells_own_hardship", "is_safe_answer", "says_no", "says_yes", "subject_from",
+__all__ = ["HERE", "asks_not_to_be_called", "clean", "declines_phone", "is_cancel", "is_correction", "is_service_complaint", "is_unknown", "migrant_danger", "refers_to_earlier_report", "subject_of_story", "tells_own_hardship", "forgotten_words", "is_safe_answer", "says_no", "says_yes", "subject_from",
            "wants_to_confirm", "wants_to_edit"]

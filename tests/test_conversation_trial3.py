@@ -21,6 +21,32 @@ def cases_of(db, citizen) -> int:
     return db.scalar(select(func.count(Case.id)).where(Case.reporter_line_user_id == citizen.user_id))
 
 
+# ---------------------------------------------------------------- 2. "ลืมบอกไป" at the summary
+
+@pytest.mark.parametrize("facts", ["แม่เป็นเบาหวานด้วย", "แม่เดินไม่ได้ ไม่มีใครดูแลตอนกลางวัน"])
+def test_forgot_to_say_at_the_summary_adds_the_words_and_shows_the_summary_again(citizen, db, line, facts):
+    # "ลืมบอกไปค่ะ แม่เดินไม่ได้" opened the edit menu ("ไม่" read as "that is wrong").
+    citizen.say("แม่ไม่มีข้าวกิน ไม่มีเงินเลยค่ะ")
+    answer_until(citizen, "ยืนยัน", topic="elderly_care")
+    citizen.say(f"ลืมบอกไปค่ะ {facts}")
+    assert "เพิ่มไว้ในเรื่องแล้ว" in citizen.text()
+    assert "ยืนยัน" in citizen.labels() and "ตรวจสอบก่อนส่งเรื่อง" in citizen.text()
+    assert "ต้องการแก้ไข" not in citizen.text()
+    assert not line.texts_to(HOTLINE_GROUP)
+    citizen.tap("ยืนยัน")
+    assert facts in latest_case(db, citizen.user_id).description
+
+
+def test_forgetting_twice_at_the_summary_does_not_send_the_request(citizen, db):
+    # Two additions were two failed tries: the request was sent without being confirmed.
+    citizen.say("แม่ไม่มีข้าวกิน ไม่มีเงินเลยค่ะ")
+    answer_until(citizen, "ยืนยัน", topic="elderly_care")
+    citizen.say("ลืมบอกไปค่ะ แม่เป็นเบาหวานด้วย")
+    citizen.say("ลืมบอกอีกอย่างค่ะ แม่อยู่คนเดียว")
+    assert latest_case(db, citizen.user_id) is None
+    assert "ยืนยัน" in citizen.labels()
+
+
 # ---------------------------------------------------------------- 3. a lone 🆘
 
 @pytest.mark.parametrize(("words", "yes"), [("🆘", "ใช่ อันตรายตอนนี้"), ("🆘🆘", "ใช่ อันตรายตอนนี้"),

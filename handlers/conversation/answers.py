@@ -644,7 +644,18 @@ def confirm_case(turn: Turn, given: Input) -> str:
 
 
 def typed_confirm(turn: Turn, given: Input) -> str:
-    """Understand a typed confirm / change."""
+    """Understand a typed confirm / change, or more facts for the request."""
+    forgotten = replies.forgotten_words(given.text)
+    if forgotten is not None:
+        # "ลืมบอกไปค่ะ แม่เป็นเบาหวานด้วย": more of the story, not a change of an answer (nor one
+        # of the summary's two tries): added to the details, and the summary shown again.
+        if len(replies.clean(forgotten)) >= 2:
+            told = turn.data.get("description", "")
+            turn.remember(description=(told + "\n" + forgotten).strip())
+            turn.say(m.text(m.t("forgot_added", turn.lang)))
+        else:
+            turn.say(m.text(m.t("forgot_tell_more", turn.lang)))
+        return q.show_summary(turn)
     subject = replies.subject_from(given.text) if len(replies.clean(given.text)) <= 12 else None
     if subject and subject != turn.data.get("subject"):
         # "ตัวเองค่ะ" at the summary: it is about the writer; say so and show the summary again.
