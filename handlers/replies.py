@@ -143,6 +143,13 @@ def wants_to_edit(text: str) -> bool:
     return bool(_pattern("edit").search(cleaned)) or says_no(cleaned)
 
 
+def wants_to_resume(text: str) -> bool:
+    """True for "เปลี่ยนใจค่ะ ขอแจ้งต่อ", "I changed my mind, please continue" and nothing more."""
+    cleaned = clean(text)
+    pattern = _pattern("resume")
+    return bool(pattern.search(cleaned)) and bool(_pattern("resume_filler").match(pattern.sub(" ", cleaned)))
+
+
 def forgotten_words(text: str) -> str | None:
     """The facts after "ลืมบอกไปค่ะ …" / "I forgot to say …" ("" when none follow); None when
     the text does not open that way."""
@@ -163,5 +170,5 @@ def subject_from(text: str) -> str | None:
     return None
 
 
-__all__ = ["HERE", "asks_not_to_be_called", "clean", "declines_phone", "is_cancel", "is_correction", "is_service_complaint", "is_unknown", "migrant_danger", "refers_to_earlier_report", "subject_of_story", "tells_own_hardship", "forgotten_words", "is_safe_answer", "says_no", "says_yes", "subject_from",
+__all__ = ["HERE", "asks_not_to_be_called", "clean", "declines_phone", "is_cancel", "is_correction", "is_service_complaint", "is_unknown", "migrant_danger", "refers_to_earlier_report", "subject_of_story", "tells_own_hardship", "forgotten_words", "wants_to_resume", "is_safe_answer", "says_no", "says_yes", "subject_from",
            "wants_to_confirm", "wants_to_edit"]

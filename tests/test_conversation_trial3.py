@@ -2,10 +2,12 @@
 harm, through the real webhook and worker."""
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import func, select
+from datetime import timedelta
 
-from models import Attachment, Case, Conversation
+import pytest
+from sqlalchemy import func, select, update
+
+from models import Attachment, Case, Conversation, utcnow
 from tests.conftest import HOTLINE_GROUP, answer_until, latest_case
 
 STORY = "ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี"
@@ -19,6 +21,53 @@ def hotline(line) -> str:
 def cases_of(db, citizen) -> int:
     db.expire_all()
     return db.scalar(select(func.count(Case.id)).where(Case.reporter_line_user_id == citizen.user_id))
+
+
+# ---------------------------------------------------------------- 1. changing one's mind
+
+@pytest.mark.parametrize("words", ["เปลี่ยนใจค่ะ ขอแจ้งต่อ", "I changed my mind, please continue"])
+def test_changing_ones_mind_after_cancel_resumes_the_request(citizen, db, line, words):
+    # It was a new message: "สวัสดีค่ะ 😊", and in English a suicide-risk emergency.
+    citizen.say(STORY)
+    answer_until(citizen, "แชร์ตำแหน่ง")
+    citizen.say("ไม่เอาแล้วค่ะ")
+    citizen.say(words)
+    assert "แชร์ตำแหน่ง" in citizen.labels()  # the question it stopped at, again
+    assert not line.texts_to(HOTLINE_GROUP)
+    answer_until(citizen, "ยืนยัน")
+    citizen.tap("ยืนยัน")
+    case = latest_case(db, citizen.user_id)
+    assert case is not None and "ค่าเช่าบ้าน" in case.description and case.urgency != "emergency"
+
+
+def test_changing_ones_mind_in_an_emergency_continues_the_same_case(citizen, db, line):
+    citizen.say(VIOLENCE)
+    first = latest_case(db, citizen.user_id)
+    citizen.say("ไม่เอาแล้วค่ะ")
+    citizen.say("เปลี่ยนใจค่ะ ขอแจ้งต่อ")
+    assert "แชร์ตำแหน่ง" in citizen.labels()
+    citizen.say("ต.ในเมือง อ.เมือง จ.ขอนแก่น")
+    assert cases_of(db, citizen) == 1
+    assert latest_case(db, citizen.user_id).id == first.id
+    assert latest_case(db, citizen.user_id).province_code == "40"
+
+
+def test_changing_ones_mind_long_after_cancel_starts_afresh(citizen, db, runtime):
+    citizen.say(STORY)
+    answer_until(citizen, "แชร์ตำแหน่ง")
+    citizen.say("ไม่เอาแล้วค่ะ")
+    with runtime.transaction() as s:
+        s.execute(update(Conversation).where(Conversation.chat_id == citizen.user_id)
+                  .values(updated_at=utcnow() - timedelta(hours=2)))
+        conv = s.get(Conversation, citizen.user_id)
+        resumable = dict(conv.data.get("cancelled") or {})
+        if resumable:
+            resumable["at"] = (utcnow() - timedelta(hours=2)).isoformat()
+            s.execute(update(Conversation).where(Conversation.chat_id == citizen.user_id)
+                      .values(data={"cancelled": resumable}))
+    citizen.say("เปลี่ยนใจค่ะ ขอแจ้งต่อ")
+    assert "แชร์ตำแหน่ง" not in citizen.labels()
+    assert "เล่า" in citizen.text()  # asked to tell the request again, kindly
 
 
 # ---------------------------------------------------------------- 2. "ลืมบอกไป" at the summary

@@ -786,16 +786,34 @@ def asked_problem(turn: Turn, given: Input) -> str:
 
 
 def cancel(turn: Turn, given: Input) -> str:
-    """Stop gently from any state; an emergency case stays with the hotline, which is told."""
+    """Stop gently from any state; an emergency case stays with the hotline, which is told.
+    What was said is kept for RESUME_MINUTES, so "เปลี่ยนใจค่ะ ขอแจ้งต่อ" can pick it up again."""
+    state = turn.conv.state
+    kept = _resumable(turn, state)
+    hint = "\n" + m.t("resume_hint", turn.lang, minutes=s.RESUME_MINUTES) if kept else ""
     if q.in_emergency(turn) and turn.conv.case_id:
         case = q.emergency_case(turn)
         c.add_details(turn.session, turn.settings, case, m.t("emergency_withdrawn_staff"))
         case.record("citizen_stopped_questions", actor=f"line:{turn.user_id}")
-        turn.say(m.text(m.t("cancelled_case_kept", turn.lang, case_no=case.case_no), m.main_menu(turn.lang)))
+        turn.say(m.text(m.t("cancelled_case_kept", turn.lang, case_no=case.case_no) + hint,
+                        m.main_menu(turn.lang)))
     else:
-        turn.say(m.text(m.t("cancelled", turn.lang), m.main_menu(turn.lang)))
+        turn.say(m.text(m.t("cancelled", turn.lang) + hint, m.main_menu(turn.lang)))
     turn.forget()
+    if kept:
+        turn.remember(cancelled=kept)
     return IDLE
+
+
+def _resumable(turn: Turn, state: str) -> dict[str, Any] | None:
+    """What a cancelled request needs to be taken up again: its state, answers and case."""
+    if state == IDLE or not turn.data:
+        return None
+    answers = {k: v for k, v in turn.data.items() if k not in ("tries", "cancelled", "fragments")}
+    if not answers and not turn.conv.case_id:
+        return None
+    return {"at": turn.now.isoformat(), "state": state, "data": answers,
+            "case_id": turn.conv.case_id if q.in_emergency(turn) else None}
 
 
 def sticker_idle(turn: Turn, given: Input) -> str:
