@@ -186,3 +186,16 @@ def test_a_parent_beating_a_child_is_still_child_protection(citizen, db):
     citizen.say("ข้างบ้านกำลังตีลูกอายุ 5 ขวบ เด็กร้องดังมาก ช่วยด้วย")
     case = latest_case(db, citizen.user_id)
     assert case is not None and case.topic == "child_protection"
+
+
+# ---------------------------------------------------------------- 7. "don't know" in one's own words
+
+@pytest.mark.parametrize("label", ["ผู้ใหญ่ (18-59)", "แชร์ตำแหน่ง", "ไม่สะดวกให้เบอร์"])
+@pytest.mark.parametrize("words", ["จำไม่ได้ค่ะ", "บอกไม่ได้ค่ะ", "ม่ายรู้", "idk", "I'm not sure"])
+def test_dont_know_in_ones_own_words_is_taken_at_any_question(citizen, label, words):
+    # "จำไม่ได้ค่ะ" was "ขอโทษค่ะ ยังไม่เข้าใจ" (and at the phone "เบอร์นี้ดูไม่ถูกต้อง").
+    citizen.say("แม่ไม่มีข้าวกิน ไม่มีเงินเลยค่ะ")
+    answer_until(citizen, label, topic="elderly_care")
+    citizen.say(words)
+    assert "ไม่เป็นไร" in citizen.text() or "That's fine" in citizen.text()
+    assert label not in citizen.labels()
