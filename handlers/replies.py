@@ -69,7 +69,15 @@ def subject_of_story(text: str) -> str | None:
         return "other"
     if _pattern("subject_victim").search(lowered):
         return "self"
+    if tells_own_hardship(text):
+        return "self"  # "ตกงานมาสามเดือน ค่าเทอมลูกยังไม่มีจ่าย": the writer, with children named
     return None
+
+
+def tells_own_hardship(text: str) -> bool:
+    """True when a message opens with the writer's own hardship (job loss, debt, no income), no one
+    else named before it ("ลูกสาวตกงาน" is the daughter's)."""
+    return bool(_pattern("subject_own_hardship").search(text.strip().lower()))
 
 
 def says_no(text: str) -> bool:
@@ -135,6 +143,23 @@ def wants_to_edit(text: str) -> bool:
     return bool(_pattern("edit").search(cleaned)) or says_no(cleaned)
 
 
+def wants_to_resume(text: str) -> bool:
+    """True for "เปลี่ยนใจค่ะ ขอแจ้งต่อ", "I changed my mind, please continue" and nothing more."""
+    cleaned = clean(text)
+    pattern = _pattern("resume")
+    return bool(pattern.search(cleaned)) and bool(_pattern("resume_filler").match(pattern.sub(" ", cleaned)))
+
+
+def forgotten_words(text: str) -> str | None:
+    """The facts after "ลืมบอกไปค่ะ …" / "I forgot to say …" ("" when none follow); None when
+    the text does not open that way."""
+    lead = _pattern("forgot_to_say").match(text.strip())
+    if lead is None:
+        return None
+    rest = text.strip()[lead.end():]
+    return re.sub(rf"^(?:{_pattern('particles').pattern}|[\s,.:!])+", "", rest, flags=re.IGNORECASE).strip()
+
+
 def subject_from(text: str) -> str | None:
     """'self', 'other' or None from a typed answer to 'who needs help?'."""
     cleaned = clean(text)
@@ -145,5 +170,5 @@ def subject_from(text: str) -> str | None:
     return None
 
 
-__all__ = ["HERE", "asks_not_to_be_called", "clean", "declines_phone", "is_cancel", "is_correction", "is_service_complaint", "is_unknown", "migrant_danger", "refers_to_earlier_report", "subject_of_story", "is_safe_answer", "says_no", "says_yes", "subject_from",
+__all__ = ["HERE", "asks_not_to_be_called", "clean", "declines_phone", "is_cancel", "is_correction", "is_service_complaint", "is_unknown", "migrant_danger", "refers_to_earlier_report", "subject_of_story", "tells_own_hardship", "forgotten_words", "wants_to_resume", "is_safe_answer", "says_no", "says_yes", "subject_from",
            "wants_to_confirm", "wants_to_edit"]

@@ -510,15 +510,33 @@ def _adult_ages_only(info: Analysis) -> bool:
 
 
 def _adult_only_topic(topic: str, info: Analysis) -> str | None:
-    """Re-route a child topic when every age written is an adult's (topics.yaml adult_only)."""
+    """Re-route a child topic when every age written is an adult's (topics.yaml adult_only), or
+    when a son or daughter harms a parent and no child's age is written: "ลูก" names who does
+    it, the victim is the parent (an adult, or an older person when the text says so)."""
     found = {age_bucket(a) for a in info.ages}
-    if not found or "child" in found or "child" in info.cues:
+    if "child" in found:
+        return None
+    if not found:
+        # "son", "daughter" are words for a child (cue group child): here they name the doer.
+        if not _child_harms_parent(info):
+            return None
+        found = {"elderly" if "elderly" in info.cues else "adult"}
+    elif "child" in info.cues:
         return None
     bucket = "elderly" if "elderly" in found else "adult"
     for rule in _topics().get("adult_only") or ():
         if rule.get("from") == topic and rule.get("ages") == bucket:
             return str(rule["to"])
     return None
+
+
+_SON_OR_DAUGHTER = re.compile(r"ลูก|\b(?:son|daughter)\b", re.IGNORECASE)
+
+
+def _child_harms_parent(info: Analysis) -> bool:
+    """Tell whether a son or daughter is named before a parent harmed (cue group parent_harmed)."""
+    harmed = info.cues.get("parent_harmed")
+    return bool(harmed and harmed.active and _SON_OR_DAUGHTER.search(info.text[:harmed.first]))
 
 
 def _text_age_groups(info: Analysis) -> set[str]:
@@ -716,6 +734,8 @@ def _age_group(info: Analysis, topic: str) -> str | None:
     if info.ages:
         return age_bucket(info.ages[0])
     groups = _text_age_groups(info)
+    if _child_harms_parent(info):
+        groups.discard("child")  # "my son … threatens to kill my mother": the mother needs help
     return groups.pop() if len(groups) == 1 else None
 
 

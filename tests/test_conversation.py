@@ -173,7 +173,12 @@ def test_cancel_works_at_any_step(citizen, db, how):
     assert latest_case(db, citizen.user_id) is None
     db.expire_all()
     conv = db.get(Conversation, citizen.user_id)
-    assert conv.state == "idle" and conv.data == {}
+    # Only what "เปลี่ยนใจค่ะ ขอแจ้งต่อ" needs, for a short while (start.RESUME_MINUTES).
+    assert conv.state == "idle" and set(conv.data) == {"cancelled"}
+    assert set(conv.data["cancelled"]) == {"at", "state", "data", "case_id"}
+    citizen.say("สวัสดีค่ะ")  # any other message: it is gone
+    db.expire_all()
+    assert "cancelled" not in db.get(Conversation, citizen.user_id).data
 
 
 def test_citizen_can_correct_an_answer_before_confirming(citizen, db):

@@ -59,7 +59,8 @@ def test_age_group_has_a_dont_know_button_and_reads_a_typed_one(citizen, db):
 
 
 def test_who_needs_help_offers_prefer_not_to_say(citizen, db):
-    citizen.say(STORY)
+    # (STORY opens with the writer's own job loss: it is about themself, and not asked.)
+    citizen.say("ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
     answer_until(citizen, "ไม่สะดวกบอก")
     citizen.tap("ไม่สะดวกบอก")
     assert "ไม่เป็นไร" in citizen.text()

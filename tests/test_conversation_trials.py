@@ -79,7 +79,6 @@ def test_everyday_replies_are_not_read_as_a_new_place(citizen, at, words):
 
 def test_a_typed_yes_at_consent_is_taken(citizen):
     citizen.say(STORY)
-    citizen.tap("ตัวฉันเอง")
     citizen.tap("ผู้ใหญ่")
     citizen.say("ต.ในเมือง อ.เมือง จ.ขอนแก่น")
     citizen.say(PHONE)
@@ -171,7 +170,6 @@ def test_a_quiet_emergency_is_not_called_deleted_and_a_late_place_joins_it(citiz
 @pytest.mark.parametrize("typed", ["บางกะปิ", "แถวตลาด"])
 def test_typing_the_same_ambiguous_place_again_never_brings_a_third_list(citizen, typed):
     citizen.say(STORY)
-    citizen.tap("ตัวฉันเอง")
     citizen.tap("ผู้ใหญ่")
     for _ in range(3):
         citizen.say(typed)
@@ -198,7 +196,6 @@ def test_asking_why_nobody_called_is_a_follow_up(citizen, words, wrong):
 @pytest.mark.parametrize("words", ["ไม่กล้าให้เบอร์ค่ะ", "โทรศัพท์เป็นของสามี ห้ามโทรมานะคะ"])
 def test_declining_the_number_in_own_words_is_taken(citizen, db, words):
     citizen.say(STORY)
-    citizen.tap("ตัวฉันเอง")
     citizen.tap("ผู้ใหญ่")
     citizen.say(PLACE)
     citizen.say(words)
@@ -208,7 +205,6 @@ def test_declining_the_number_in_own_words_is_taken(citizen, db, words):
 
 def test_asking_not_to_be_called_tells_staff_to_write_in_the_chat(citizen, db):
     citizen.say(STORY)
-    citizen.tap("ตัวฉันเอง")
     citizen.tap("ผู้ใหญ่")
     citizen.say(PLACE)
     citizen.say("โทรศัพท์เป็นของสามี ห้ามโทรมานะคะ")

@@ -50,8 +50,13 @@ DATA_KEY = {"subject": "subject", "age": "age_group", "place": "place", "phone":
 # ---------------------------------------------------------------- moving on, never trapping
 
 def _tries(turn: Turn) -> int:
+    return int(_own_mark(turn).get("n", 0))
+
+
+def _own_mark(turn: Turn) -> dict[str, Any]:
+    """The tries mark of the question now asked ({} when it belongs to another)."""
     mark = turn.data.get("tries") or {}
-    return int(mark.get("n", 0)) if mark.get("state") == turn.conv.state else 0
+    return dict(mark) if mark.get("state") == turn.conv.state else {}
 
 
 def retry(turn: Turn, given: Input, intro: str = "not_understood") -> str:
@@ -61,7 +66,7 @@ def retry(turn: Turn, given: Input, intro: str = "not_understood") -> str:
     if given.kind == "text" and given.text.strip():
         kept = _keep_words(turn, given.text)
     n = _tries(turn) + 1
-    turn.remember(tries={"state": state, "n": n})
+    turn.remember(tries={**_own_mark(turn), "state": state, "n": n})
     if n >= MAX_TRIES:
         return GIVE_UP[state](turn, given)
     if kept and q.in_emergency(turn):
@@ -195,9 +200,19 @@ def ask_again(turn: Turn, given: Input) -> str:
 
 
 def media_during_question(turn: Turn, given: Input) -> str:
-    """A photo is not an answer: it is kept (events.py) and the question put again."""
+    """A photo is not an answer: it is kept (events.py) and the question put again. The first
+    photo at a question is no failed answer (a bruise sent while asked where they are): it
+    uses none of the question's two tries. A second photo there moves on, as two inputs the
+    question cannot use always do. At the danger question every photo counts as a try
+    (moving on there is the emergency)."""
     turn.say(m.text(m.t("attachment_received", turn.lang)))
-    return retry(turn, given, intro="")
+    state, mark = turn.conv.state, _own_mark(turn)
+    if state == CHECK_DANGER:
+        return retry(turn, given, intro="")
+    if mark.get("photo"):
+        return GIVE_UP[state](turn, given)
+    turn.remember(tries={**mark, "state": state, "n": int(mark.get("n", 0)), "photo": True})
+    return q.QUESTIONS[state](turn)
 
 
 # ---------------------------------------------------------------- danger
@@ -629,7 +644,18 @@ def confirm_case(turn: Turn, given: Input) -> str:
 
 
 def typed_confirm(turn: Turn, given: Input) -> str:
-    """Understand a typed confirm / change."""
+    """Understand a typed confirm / change, or more facts for the request."""
+    forgotten = replies.forgotten_words(given.text)
+    if forgotten is not None:
+        # "ลืมบอกไปค่ะ แม่เป็นเบาหวานด้วย": more of the story, not a change of an answer (nor one
+        # of the summary's two tries): added to the details, and the summary shown again.
+        if len(replies.clean(forgotten)) >= 2:
+            told = turn.data.get("description", "")
+            turn.remember(description=(told + "\n" + forgotten).strip())
+            turn.say(m.text(m.t("forgot_added", turn.lang)))
+        else:
+            turn.say(m.text(m.t("forgot_tell_more", turn.lang)))
+        return q.show_summary(turn)
     subject = replies.subject_from(given.text) if len(replies.clean(given.text)) <= 12 else None
     if subject and subject != turn.data.get("subject"):
         # "ตัวเองค่ะ" at the summary: it is about the writer; say so and show the summary again.
@@ -760,16 +786,34 @@ def asked_problem(turn: Turn, given: Input) -> str:
 
 
 def cancel(turn: Turn, given: Input) -> str:
-    """Stop gently from any state; an emergency case stays with the hotline, which is told."""
+    """Stop gently from any state; an emergency case stays with the hotline, which is told.
+    What was said is kept for RESUME_MINUTES, so "เปลี่ยนใจค่ะ ขอแจ้งต่อ" can pick it up again."""
+    state = turn.conv.state
+    kept = _resumable(turn, state)
+    hint = "\n" + m.t("resume_hint", turn.lang, minutes=s.RESUME_MINUTES) if kept else ""
     if q.in_emergency(turn) and turn.conv.case_id:
         case = q.emergency_case(turn)
         c.add_details(turn.session, turn.settings, case, m.t("emergency_withdrawn_staff"))
         case.record("citizen_stopped_questions", actor=f"line:{turn.user_id}")
-        turn.say(m.text(m.t("cancelled_case_kept", turn.lang, case_no=case.case_no), m.main_menu(turn.lang)))
+        turn.say(m.text(m.t("cancelled_case_kept", turn.lang, case_no=case.case_no) + hint,
+                        m.main_menu(turn.lang)))
     else:
-        turn.say(m.text(m.t("cancelled", turn.lang), m.main_menu(turn.lang)))
+        turn.say(m.text(m.t("cancelled", turn.lang) + hint, m.main_menu(turn.lang)))
     turn.forget()
+    if kept:
+        turn.remember(cancelled=kept)
     return IDLE
+
+
+def _resumable(turn: Turn, state: str) -> dict[str, Any] | None:
+    """What a cancelled request needs to be taken up again: its state, answers and case."""
+    if state == IDLE or not turn.data:
+        return None
+    answers = {k: v for k, v in turn.data.items() if k not in ("tries", "cancelled", "fragments")}
+    if not answers and not turn.conv.case_id:
+        return None
+    return {"at": turn.now.isoformat(), "state": state, "data": answers,
+            "case_id": turn.conv.case_id if q.in_emergency(turn) else None}
 
 
 def sticker_idle(turn: Turn, given: Input) -> str:

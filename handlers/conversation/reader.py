@@ -85,7 +85,7 @@ _ABUSER_BACK = re.compile(
     r"อยู่หน้าบ้าน|อยู่หน้าห้อง|เคาะประตู|ทุบประตู|พังประตู|เข้ามาในบ้าน)"
     r"|\b(he[' ]?s|he is|she[' ]?s|she is|they[' ]?re|they are) (back|here|outside)|\bhe came back",
     re.IGNORECASE)
-_HELP_CRY = re.compile(r"^(ช่วยด้วย|ช่วยหนูด้วย|ช่วยผมด้วย|ช่วยฉันด้วย|ช่วยที|sos|help|help me)[!\s]*$",
+_HELP_CRY = re.compile(r"^(?:(ช่วยด้วย|ช่วยหนูด้วย|ช่วยผมด้วย|ช่วยฉันด้วย|ช่วยที|sos|help|help me|🆘)[!\s]*)+$",
                        re.IGNORECASE)
 
 

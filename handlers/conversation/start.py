@@ -100,8 +100,20 @@ def remember_early_answers(turn: Turn, text: str, cls: Any) -> None:
     if subject:
         turn.remember(subject=subject)
     age = taxonomy.topic(cls.topic).age_group or cls.age_group
+    if age == "child" and subject == "self" and replies.tells_own_hardship(text):
+        # "ตกงานมาสามเดือน ค่าเทอมลูกยังไม่มีจ่าย": the children are named, the writer needs
+        # help; only an age the writer gives ("หนูอายุ 16 ตกงาน") makes them a child.
+        age = _written_age_group(text)
     if age:
         turn.remember(age_group=age)
+
+
+def _written_age_group(text: str) -> str | None:
+    from intents.classifier import analyse
+    from intents.features import age_bucket
+
+    ages = analyse(text).ages
+    return age_bucket(ages[0]) if ages else None
 
 
 def received_first_message(turn: Turn, given: Input) -> str:
@@ -658,8 +670,53 @@ KIND_PATHS: dict[str, Callable[[Turn, Input, Any], str]] = {
 }
 
 
+RESUME_MINUTES = 30  # "เปลี่ยนใจค่ะ ขอแจ้งต่อ" this soon after a cancel picks the request up again
+
+
+def resume_cancelled(turn: Turn, given: Input) -> str | None:
+    """"เปลี่ยนใจค่ะ ขอแจ้งต่อ" after a cancel: the cancelled request again, at the question it
+    stopped at (an emergency goes on with its own case, never a second one). None when the
+    text is no such words; any other message drops what the cancel kept."""
+    kept = turn.data.pop("cancelled", None)
+    if kept is not None:
+        turn.remember()  # the JSON column changed
+    if not replies.wants_to_resume(given.text):
+        return None
+    try:
+        at = _aware(datetime.fromisoformat(kept["at"])) if kept else None
+    except (KeyError, TypeError, ValueError):
+        at = None
+    if at is None or turn.now - at > timedelta(minutes=RESUME_MINUTES):
+        # Nothing to pick up: never read as a new request ("continue" is no danger).
+        key = "resume_expired" if kept else "resume_nothing"
+        turn.say(m.text(m.t(key, turn.lang), m.main_menu(turn.lang)))
+        return IDLE
+    turn.remember(**(kept.get("data") or {}))
+    case = turn.session.get(Case, kept["case_id"]) if kept.get("case_id") else None
+    turn.say(m.text(m.t("resumed", turn.lang)))
+    if case is not None and case.is_open:
+        turn.conv.case_id = case.id
+        c.add_details(turn.session, turn.settings, case, m.t("emergency_resumed_staff"))
+        case.record("citizen_resumed_questions", actor=f"line:{turn.user_id}")
+        return advance_emergency(turn)
+    state = kept.get("state")
+    if state == "check_danger":
+        return ask_danger(turn)
+    if state == "choose_topic":
+        return ask_topic(turn)
+    if state == "offer_case":
+        return offer_case(turn)
+    if state in ("ask_problem", "ask_info"):
+        return ask_problem(turn) if state == "ask_problem" else ask_info(turn)
+    turn.data.pop("place_options", None)
+    return advance(turn)  # the question it stopped at (or the summary)
+
+
 def idle_text(turn: Turn, given: Input) -> str:
     """A message with no conversation under way: menu words, a case number, or a new request."""
+    resumed = resume_cancelled(turn, given)
+    if resumed is not None:
+        return resumed
     choice = menu_choice(given.text)
     if choice == "help":
         return ask_problem(turn)
