@@ -70,6 +70,25 @@ def test_changing_ones_mind_long_after_cancel_starts_afresh(citizen, db, runtime
     assert "เล่า" in citizen.text()  # asked to tell the request again, kindly
 
 
+def test_what_a_cancel_kept_is_deleted_once_it_cannot_be_resumed(citizen, db, runtime, worker):
+    """PDPA: the answers a cancel kept for RESUME_MINUTES are deleted by the worker's timeout
+    job afterwards, also when the citizen never writes again."""
+    citizen.say(STORY)
+    answer_until(citizen, "แชร์ตำแหน่ง")
+    citizen.say("ไม่เอาแล้วค่ะ")
+    db.expire_all()
+    assert "cancelled" in db.get(Conversation, citizen.user_id).data
+    worker.expire_conversations()
+    db.expire_all()
+    assert "cancelled" in db.get(Conversation, citizen.user_id).data  # still resumable
+    with runtime.transaction() as s:
+        s.execute(update(Conversation).where(Conversation.chat_id == citizen.user_id)
+                  .values(updated_at=utcnow() - timedelta(minutes=31)))
+    assert worker.expire_conversations() >= 1
+    db.expire_all()
+    assert db.get(Conversation, citizen.user_id).data == {}
+
+
 # ---------------------------------------------------------------- 2. "ลืมบอกไป" at the summary
 
 @pytest.mark.parametrize("facts", ["แม่เป็นเบาหวานด้วย", "แม่เดินไม่ได้ ไม่มีใครดูแลตอนกลางวัน"])
