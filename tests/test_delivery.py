@@ -114,3 +114,25 @@ def test_unfollowed_user_gets_no_more_pushes(citizen, webhook, line, worker, db)
     assert webhook.send_unfollow(citizen.user_id) == 200
     worker.run_until_idle()
     assert all(r.status in ("sent", "skipped") for r in _rows(db, citizen.user_id))
+
+
+def test_every_message_sent_is_one_the_sdk_models_carry_unchanged(citizen, line, make_citizen):
+    """The sender posts the outbox's JSON as it is (no SDK request models, for speed): every
+    message any conversation sends must therefore be exactly what the SDK's models would
+    have sent — no key they do not know, none they would rename or drop."""
+    from linebot.v3.messaging import Message
+
+    from tests.conftest import answer_until
+
+    citizen.say("ช่วยด้วย สามีกำลังเมาอาละวาด เอามีดไล่ฟันหนู ตอนนี้หนูล็อกห้องน้ำอยู่")
+    citizen.say("ต.ในเมือง อ.เมือง จ.ขอนแก่น")
+    other = make_citizen()
+    other.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    answer_until(other, "ยืนยัน")
+    other.tap("ยืนยัน")
+    make_citizen().say("ทำบัตรคนพิการต้องใช้เอกสารอะไรบ้างคะ")
+    sent = [m for call in line.calls("/v2/bot/message/") if isinstance(call.get("json"), dict)
+            for m in call["json"].get("messages") or []]
+    assert len(sent) >= 10 and {m["type"] for m in sent} >= {"text", "flex"}
+    for message in sent:
+        assert Message.from_dict(message).to_dict() == message
