@@ -41,13 +41,14 @@ def read(text: str) -> Said:
             return Said(kind, "th")
         if word(f"{kind}_en").search(cleaned):
             return Said(kind, "en")
-    if len(text) > LONGEST_REQUEST or _tells_danger(text):
+    if len(text) > LONGEST_REQUEST:
         return Said(None)
     for kind in ("erase", "show"):
-        if word(f"{kind}_th_own_words").search(thai):
-            return Said(kind, "th")
-        if word(f"{kind}_en_own_words").search(cleaned):
-            return Said(kind, "en")
+        for lang, words in (("th", thai), ("en", cleaned)):
+            if word(f"{kind}_{lang}_own_words").search(words):
+                # The danger check only for texts that could be a request: it analyses the
+                # text, and every short message of a surge came here.
+                return Said(None) if _tells_danger(text) else Said(kind, lang)
     return Said(None)
 
 
