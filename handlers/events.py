@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 import privacy
 from handlers import cases as c
 from handlers import conversation as flow
+from handlers import loose_attachments, ratelimit
 from handlers import messages as m
-from handlers import ratelimit
 from handlers import staff_actions as staff
 from handlers.outbox import queue_push, queue_reply
 from handlers.richmenu import answer_privacy
@@ -201,6 +201,8 @@ def on_media(ctx: Ctx, message: dict[str, Any]) -> None:
             case_id=case.id if case else None, line_user_id=ctx.chat_id,
             line_message_id=str(message.get("id")), media_type=message.get("type"),
             file_name=message.get("fileName"), created_at=ctx.now))
+        if case is None:
+            loose_attachments.added(ctx.session, ctx.chat_id)
     if case is not None:
         case.record("attachment_added", actor=f"line:{ctx.chat_id}", media_type=message.get("type"))
     run_turn(ctx, Input("media"))

@@ -64,10 +64,12 @@ class Turn:
 
         Photos sent during it that no case took are deleted too (PDPA: nothing kept
         without a purpose)."""
+        from handlers import loose_attachments
         from models import Attachment
 
-        self.session.execute(delete(Attachment).where(
-            Attachment.line_user_id == self.user_id, Attachment.case_id.is_(None)))
+        if loose_attachments.may_have(self.session, self.user_id):
+            self.session.execute(delete(Attachment).where(
+                Attachment.line_user_id == self.user_id, Attachment.case_id.is_(None)))
         self.conv.data = {}
         self.conv.case_id = None
         flag_modified(self.conv, "data")

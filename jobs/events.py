@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 
 from handlers import conversation as flow
-from handlers import ratelimit, staff_core
+from handlers import loose_attachments, ratelimit, staff_core
 from handlers.cases import prefetch_recent_cases
 from handlers.events import EventOutcome, handle_event
 from handlers.loading import LOADING_SECONDS, loading_seconds, queued_messages
@@ -137,8 +137,8 @@ class EventQueue:
     def _prefetch(self, s: Any, order: list[tuple[str, tuple[int, Any]]], stopped: set[str]) -> set[int]:
         """Read the batch's events (locked), conversations, their open cases, citizens, the
         citizens' counts of recent messages (the rate limit), their newest cases, the staff
-        messages awaiting their answer and which of them are staff in eight statements
-        instead of eight or more per event; the session holds them (keep_loaded).
+        messages awaiting their answer, their photos no case holds yet and which of them
+        are staff in nine statements instead of nine or more per event; the session holds them (keep_loaded).
         Returns the ids of the events read."""
         chats = [chat_id for chat_id, _ in order if chat_id not in stopped]
         if not chats:
@@ -156,6 +156,7 @@ class EventQueue:
         ratelimit.count_recent(s, sorted(set(users)), utcnow())
         prefetch_recent_cases(s, sorted(set(users)))
         prefetch_relay_cases(s, sorted(set(users)), utcnow())
+        loose_attachments.prefetch(s, sorted(set(users)))
         staff_core.note_not_staff(s, sorted(set(users)))
         return {row.id for row in rows}
 

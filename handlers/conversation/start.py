@@ -13,8 +13,8 @@ from sqlalchemy import update
 
 import taxonomy
 from handlers import cases as c
+from handlers import loose_attachments, replies
 from handlers import messages as m
-from handlers import replies
 from handlers.conversation.questions import (
     advance,
     advance_emergency,
@@ -492,6 +492,8 @@ def start_problem(turn: Turn, given: Input, cls: Any) -> str:
 def link_attachments(turn: Turn, case: Case) -> int:
     """Photos, voice notes and files sent before or during the conversation join its case,
     and the staff are told they exist (the API lists them)."""
+    if not loose_attachments.may_have(turn.session, turn.user_id):
+        return 0
     linked = turn.session.execute(update(Attachment).where(
         Attachment.line_user_id == turn.user_id, Attachment.case_id.is_(None))
         .values(case_id=case.id).execution_options(synchronize_session=False)).rowcount or 0
