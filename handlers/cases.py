@@ -180,7 +180,11 @@ def staff_targets(settings: Settings, center: Center | None) -> list[str]:
 def hotline_targets(session: Session, settings: Settings) -> list[str]:
     """Return the 1300 hotline's LINE targets (setting plus the directory's HOTLINE entry)."""
     targets = settings.hotline_line_to.replace(";", " ").split()
-    hotline = session.get(Center, "HOTLINE")
+    # Read once per session (a worker's batch asked for it at every alert and detail, and a
+    # directory without the entry meant a SELECT each time, after a flush).
+    if "hotline_center" not in session.info:
+        session.info["hotline_center"] = session.get(Center, "HOTLINE")
+    hotline = session.info["hotline_center"]
     for extra in hotline.line_targets() if hotline else []:
         if extra not in targets:
             targets.append(extra)
@@ -431,7 +435,8 @@ def prefetch_recent_cases(session: Session, user_ids: list[str]) -> None:
 def cases_of(session: Session, user_id: str, limit: int = 5) -> list[Case]:
     """Return a citizen's most recent cases, newest first."""
     recent = session.info.get(_RECENT_CASES, {})
-    if limit <= RECENT_KEPT and user_id in recent:
+    # Fewer than RECENT_KEPT read (plus those made since) means every case of the citizen.
+    if user_id in recent and (limit <= RECENT_KEPT or len(recent[user_id]) < RECENT_KEPT):
         # An erasure in this session rewrites the reporter: its cases drop out here too.
         return [k for k in recent[user_id] if k.reporter_line_user_id == user_id][:limit]
     return list(session.scalars(
