@@ -206,9 +206,11 @@ def warm() -> None:
     citizens of a surge do not wait for them (about a second, in the worker's cProfile)."""
     from intents import classify
     from referral.resolver import warm as warm_places
+    from referral.routing import ack_deadline
 
     classify("ตกงานมาสามเดือน ค่าเทอมลูกยังไม่มีจ่ายเลย")
     warm_places()
+    ack_deadline("normal", utcnow())  # this year's public holidays (the holidays package)
 
 
 if __name__ == "__main__":
