@@ -21,6 +21,15 @@ def clean(text: str) -> str:
     return _PUNCT.sub(" ", text).strip()
 
 
+def without_opening(text: str) -> str:
+    """The text without the greetings and fillers that open it ("สวัสดีค่ะ คือว่า …"); the text
+    itself when nothing else is left (a greeting alone stays a greeting)."""
+    rest = _pattern("opening_filler").sub("", text.strip(), count=1).strip()
+    return rest or text
+
+
+
+
 def is_cancel(text: str) -> bool:
     """True for 'ยกเลิก', 'ยกเลิกค่ะ', 'cancel', ..."""
     return bool(_pattern("cancel").search(clean(text)))

@@ -56,8 +56,9 @@ def menu_choice(text: str) -> str | None:
 
 
 def understand(text: str) -> Any:
-    """Classify a citizen's text; a case number says nothing about danger, so it is left out."""
-    return classify(CASE_NO.sub(" ", text))
+    """Classify a citizen's text; a case number says nothing about danger, so it is left out,
+    and neither do the greetings and fillers that open it."""
+    return classify(replies.without_opening(CASE_NO.sub(" ", text)))
 
 
 def record_contact(turn: Turn, cls: Any, case_id: int | None = None, keep_text: str = "") -> None:

@@ -1,0 +1,44 @@
+"""Trial 4: forty conversations typed the way citizens write on LINE (typed answers, greetings
+first, bursts, two answers in one message); each test here is one harm found, through the real
+webhook and worker."""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import HOTLINE_GROUP, answer_until, latest_case
+
+KHON_KAEN = "ต.ในเมือง อ.เมือง จ.ขอนแก่น"
+
+
+def alerts(line) -> list[str]:
+    return line.texts_to(HOTLINE_GROUP)
+
+
+# ---------------------------------------------------------------- 1. a greeting before the story
+
+@pytest.mark.parametrize("messages", [
+    ["สวัสดีค่ะ ตกงานค่ะ ไม่มีเงินจ่ายค่าเช่า"],
+    ["สวัสดีค่ะ", "คือว่า", "ตกงานค่ะ ไม่มีเงินจ่ายค่าเช่า"],
+])
+def test_a_greeting_before_the_story_does_not_lose_the_request(citizen, db, messages):
+    # The story was answered "สวัสดีค่ะ 😊 มีอะไรให้ช่วยไหมคะ" and no case was ever made.
+    for words in messages:
+        citizen.say(words)
+    assert "มีอะไรให้ช่วยไหมคะ" not in citizen.text()
+    answer_until(citizen, "ยืนยัน")
+    citizen.tap("ยืนยัน")
+    case = latest_case(db, citizen.user_id)
+    assert case is not None and case.topic == "hardship" and "ค่าเช่า" in case.description
+
+
+def test_an_english_greeting_before_the_story_does_not_lose_the_request(citizen):
+    citizen.say("hello admin, I lost my job and cannot pay the rent")
+    assert "Get help" not in citizen.labels()  # a question of the request, not the main menu
+    assert citizen.labels()
+
+
+def test_a_filler_word_before_a_story_raises_no_alert(citizen, line):
+    # "คือว่า" · "แม่โดนหลอกเอาเงินไปหมด" was an emergency with the hotline alerted.
+    citizen.say("คือว่า")
+    citizen.say("แม่โดนหลอกเอาเงินไปหมด")
+    assert not alerts(line)
