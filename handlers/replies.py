@@ -120,6 +120,19 @@ def is_safe_answer(text: str) -> bool:
     return bool(words.search(cleaned)) and bool(_pattern("safe_filler").match(words.sub(" ", cleaned)))
 
 
+def calm_now_then_more(text: str) -> str | None:
+    """For "ตอนนี้เขาออกไปแล้ว" or "ตอนนี้ยังไม่ทำอะไรค่ะ แต่…": the words after a statement that
+    nothing is happening now ("" when there are none); None when it opens with no such
+    statement. The caller reads the rest for danger."""
+    cleaned = clean(text)
+    lead = _pattern("calm_now").match(cleaned)
+    if lead is None or not lead.group(0).strip() or _pattern("danger_words").search(lead.group(0)):
+        return None
+    if re.fullmatch(r"(?:ไม่|no|ตอนนี้|ขณะนี้|now|right now|\s)*", lead.group(0)):
+        return None  # a plain "no" or "now" is read by the other rules
+    return cleaned[lead.end():].strip(" ,")
+
+
 def safe_then_more(text: str) -> str | None:
     """For "ไม่ค่ะ ไม่อันตราย แค่เหนื่อยมาก" or "ไม่ได้อันตรายค่ะ แค่อยากถามเรื่องเบี้ย": the words
     after a plain statement that nobody is in danger; None when there is no such statement at

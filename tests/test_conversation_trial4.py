@@ -42,3 +42,26 @@ def test_a_filler_word_before_a_story_raises_no_alert(citizen, line):
     citizen.say("คือว่า")
     citizen.say("แม่โดนหลอกเอาเงินไปหมด")
     assert not alerts(line)
+
+
+# ---------------------------------------------------------------- 2. "nothing is happening now"
+
+STORY_SON = "ลูกชายขี้เมา ด่าพ่อแม่ทุกวัน ขอเงินไปซื้อเหล้า ไม่ให้ก็ทุบของ"
+
+
+@pytest.mark.parametrize("calm", ["ตอนนี้ยังไม่ทำอะไรค่ะ", "ตอนนี้เขาออกไปแล้ว", "ตอนนี้เขาไม่อยู่บ้านค่ะ"])
+def test_nothing_happening_now_answers_the_danger_question_safely(citizen, db, line, calm):
+    # Typed at "is anyone in danger right now?", these were read as danger: a false alert.
+    citizen.say(STORY_SON)
+    assert "ไม่ ยังปลอดภัย" in citizen.labels()
+    citizen.say(calm)
+    assert not alerts(line)
+    case = latest_case(db, citizen.user_id)
+    assert case is None or case.urgency != "emergency"
+
+
+def test_calm_now_but_danger_after_it_is_still_danger(citizen, db, line):
+    citizen.say(STORY_SON)
+    citizen.say("ตอนนี้ยังไม่ทำอะไรค่ะ แต่ถือมีดขู่จะฆ่าพ่ออยู่")
+    assert alerts(line)
+    assert latest_case(db, citizen.user_id).urgency == "emergency"

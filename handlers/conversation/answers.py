@@ -236,7 +236,10 @@ def typed_danger(turn: Turn, given: Input) -> str:
     if replies.is_safe_answer(text):
         return answered_danger(turn, Input("postback", action="danger", params={"v": "no"}))
     rest = replies.safe_then_more(text)
-    if rest is not None and not _tells_danger(rest):
+    if rest is None and turn.data.get("topic") != "suicide_risk":
+        # "ตอนนี้เขาออกไปแล้ว", "ตอนนี้ยังไม่ทำอะไรค่ะ": nobody is hurting them now.
+        rest = replies.calm_now_then_more(text)
+    if rest is not None and not (rest and _tells_danger(rest)):
         # "ไม่ค่ะ ไม่อันตราย แค่เหนื่อยมาก": safe, and the rest is kept (or answered, if a question).
         if len(rest) >= _STORY_MIN_CHARS:
             cls = s.classify(rest)
