@@ -65,3 +65,16 @@ def test_calm_now_but_danger_after_it_is_still_danger(citizen, db, line):
     citizen.say("ตอนนี้ยังไม่ทำอะไรค่ะ แต่ถือมีดขู่จะฆ่าพ่ออยู่")
     assert alerts(line)
     assert latest_case(db, citizen.user_id).urgency == "emergency"
+
+
+# ---------------------------------------------------------------- 3. a typed confirmation
+
+@pytest.mark.parametrize("words", ["ถูกต้องค่ะ ส่งได้เลย", "ใช่ค่ะ ถูกต้องทุกอย่าง", "ok ยืนยันค่ะ"])
+def test_a_typed_confirmation_of_several_words_sends_the_request(citizen, db, words):
+    # It was "ขอบคุณค่ะ จดไว้ให้เจ้าหน้าที่แล้ว", the words added to the story, the summary again.
+    citizen.say("ตกงานค่ะ ไม่มีเงินจ่ายค่าเช่าห้อง")
+    answer_until(citizen, "ยืนยัน")
+    citizen.say(words)
+    case = latest_case(db, citizen.user_id)
+    assert case is not None and words not in case.description
+    assert "ส่งเรื่องแล้ว" in citizen.text()
