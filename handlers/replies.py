@@ -94,6 +94,19 @@ def says_no(text: str) -> bool:
     return bool(_pattern("negative").search(clean(text)))
 
 
+def answers_offer(text: str) -> str | None:
+    """'yes' or 'no' for a typed answer to the offer of a case ("อยากแจ้งเรื่องค่ะ", "ไม่ต้องค่ะ
+    ขอบคุณ"); None for anything else (another question, a story)."""
+    cleaned = clean(text)
+    if len(cleaned) > 40 or _pattern("asks").search(cleaned):
+        return None
+    if _pattern("decline_offer").search(cleaned):
+        return "no"
+    if _pattern("accept_offer").search(cleaned) and not says_no(cleaned):
+        return "yes"
+    return None
+
+
 def says_yes(text: str) -> bool:
     """True for a clear affirmative with no negation."""
     cleaned = clean(text)

@@ -78,3 +78,31 @@ def test_a_typed_confirmation_of_several_words_sends_the_request(citizen, db, wo
     case = latest_case(db, citizen.user_id)
     assert case is not None and words not in case.description
     assert "ส่งเรื่องแล้ว" in citizen.text()
+
+
+# ---------------------------------------------------------------- 4. typed yes / no to the offer
+
+@pytest.mark.parametrize("question", ["เบี้ยผู้สูงอายุ ได้เดือนละเท่าไหร่คะ",
+                                      "เงินอุดหนุนเด็กแรกเกิด ลงทะเบียนที่ไหน"])
+def test_a_typed_yes_to_the_offer_of_help_opens_a_request(citizen, question):
+    # "อยากแจ้งเรื่องค่ะ" was answered with the same information twice, then "ยินดีค่ะ": dropped.
+    citizen.say(question)
+    assert "แจ้งขอความช่วยเหลือ" in citizen.labels()
+    first = citizen.text()
+    citizen.say("อยากแจ้งเรื่องค่ะ")
+    assert citizen.text() != first
+    assert "แจ้งขอความช่วยเหลือ" not in citizen.labels()
+    assert "ยินดีค่ะ" not in citizen.text()
+
+
+def test_a_typed_no_to_the_offer_of_help_closes_kindly(citizen, db):
+    citizen.say("เบี้ยผู้สูงอายุ ได้เดือนละเท่าไหร่คะ")
+    citizen.say("ไม่ต้องค่ะ ขอบคุณ")
+    assert "แจ้งขอความช่วยเหลือ" not in citizen.labels()
+    assert latest_case(db, citizen.user_id) is None
+
+
+def test_another_question_after_an_answer_is_still_answered(citizen):
+    citizen.say("เบี้ยผู้สูงอายุ ได้เดือนละเท่าไหร่คะ")
+    citizen.say("ต้องใช้เอกสารอะไรบ้างคะ")
+    assert "เอกสาร" in citizen.text()

@@ -766,7 +766,13 @@ def accepted_offer(turn: Turn, given: Input) -> str:
 
 
 def text_after_answer(turn: Turn, given: Input) -> str:
-    """After an answer: a follow-up question stays with the service; anything else is new."""
+    """After an answer: a typed yes or no to the offer of a case is that answer, a follow-up
+    question stays with the service; anything else is new."""
+    offer = replies.answers_offer(given.text)
+    if offer == "yes" and not s.danger_now(s.classify(given.text), given.text):
+        return accepted_offer(turn, given)
+    if offer == "no":
+        return declined_offer(turn, given)
     if not s.another_question(turn, given):
         return s.idle_text(turn, given)
     d, lang = turn.data, turn.lang
