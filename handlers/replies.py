@@ -28,6 +28,9 @@ def without_opening(text: str) -> str:
     return rest or text
 
 
+def without_gone_to_places(text: str) -> str:
+    """The story without the places someone went away to ("ลูกไปทำงานกรุงเทพ")."""
+    return _pattern("gone_to_place").sub(" ", text)
 
 
 def is_cancel(text: str) -> bool:

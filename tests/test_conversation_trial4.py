@@ -106,3 +106,25 @@ def test_another_question_after_an_answer_is_still_answered(citizen):
     citizen.say("เบี้ยผู้สูงอายุ ได้เดือนละเท่าไหร่คะ")
     citizen.say("ต้องใช้เอกสารอะไรบ้างคะ")
     assert "เอกสาร" in citizen.text()
+
+
+# ---------------------------------------------------------------- 5. a place someone went away to
+
+@pytest.mark.parametrize("story", ["ยายอยู่คนเดียว ลูกไปทำงานกรุงเทพ ไม่มีใครดูแลเลยค่ะ ข้าวก็ไม่ค่อยได้กิน",
+                                   "ตาป่วยติดเตียง หลานย้ายไปอยู่ชลบุรีหมดแล้ว ไม่มีคนดูแล"])
+def test_the_place_a_relative_went_away_to_is_not_where_help_is_needed(citizen, db, story):
+    # The case went to the Bangkok office, the place question skipped.
+    citizen.say(story)
+    answer_until(citizen, "แชร์ตำแหน่ง", topic="elderly_care")
+    citizen.say(KHON_KAEN)
+    answer_until(citizen, "ยืนยัน", topic="elderly_care")
+    citizen.tap("ยืนยัน")
+    case = latest_case(db, citizen.user_id)
+    assert case.province_code == "40"
+
+
+def test_a_place_in_the_story_of_ones_own_is_still_taken(citizen, db):
+    citizen.say("ยายอยู่คนเดียวที่ ต.ในเมือง อ.เมือง จ.ขอนแก่น ไม่มีใครดูแลเลยค่ะ")
+    answer_until(citizen, "ยืนยัน", topic="elderly_care")
+    citizen.tap("ยืนยัน")
+    assert latest_case(db, citizen.user_id).subdistrict_code == "400101"

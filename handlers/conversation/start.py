@@ -94,7 +94,7 @@ def remember_early_answers(turn: Turn, text: str, cls: Any) -> None:
     phone = find_phone(text)
     if phone:
         turn.remember(phone=phone)
-    place = extract_place(text)
+    place = extract_place(replies.without_gone_to_places(text))
     if place.best is not None and not place.ambiguous:
         turn.remember(place=place_dict(place.best, text))
     subject = replies.subject_of_story(text) or cls.subject
