@@ -128,3 +128,15 @@ def test_a_place_in_the_story_of_ones_own_is_still_taken(citizen, db):
     answer_until(citizen, "ยืนยัน", topic="elderly_care")
     citizen.tap("ยืนยัน")
     assert latest_case(db, citizen.user_id).subdistrict_code == "400101"
+
+
+# ---------------------------------------------------------------- 6. words kept once in an emergency
+
+def test_words_at_the_emergency_place_question_reach_the_hotline_once(citizen, db, line):
+    # Two messages became three copies in the case and three "ข้อความเพิ่ม" for the hotline.
+    citizen.say("ไม่อยากอยู่แล้ว เหนื่อยมาก")
+    citizen.say("อยู่ห้องเช่าค่ะ")
+    citizen.say("ห้องเช่าหลังตลาด")
+    case = latest_case(db, citizen.user_id)
+    assert case.description.count("ห้องเช่าหลังตลาด") == 1
+    assert sum("ห้องเช่าหลังตลาด" in t for t in alerts(line)) == 1

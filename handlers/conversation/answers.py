@@ -109,6 +109,9 @@ def _keep_words(turn: Turn, text: str) -> bool:
     Returns whether the words were kept."""
     if q.in_emergency(turn):
         case = q.emergency_case(turn)
+        if case.description.endswith(text.strip()) and turn.data.get("kept_words") == text.strip():
+            return True  # the give-up path passes the same words again: no second copy
+        turn.remember(kept_words=text.strip())
         case.description = (case.description + "\n" + text.strip()).strip()
         danger = _danger_now_in(text, case.topic)
         label = "⚠️ อันตรายตอนนี้" if danger else "ข้อความเพิ่ม"
