@@ -140,3 +140,17 @@ def test_words_at_the_emergency_place_question_reach_the_hotline_once(citizen, d
     case = latest_case(db, citizen.user_id)
     assert case.description.count("ห้องเช่าหลังตลาด") == 1
     assert sum("ห้องเช่าหลังตลาด" in t for t in alerts(line)) == 1
+
+
+# ---------------------------------------------------------------- 7. place and phone in one message
+
+def test_a_phone_typed_with_the_place_is_kept_and_not_asked_again(citizen, db):
+    citizen.say("พ่อเป็นอัมพาต นอนติดเตียง ไม่มีคนช่วยพลิกตัว")
+    answer_until(citizen, "แชร์ตำแหน่ง", topic="elderly_care")
+    citizen.say("อยู่ ต.บ้านเป็ด อ.เมือง ขอนแก่น เบอร์ 0812223333")
+    assert "ไม่สะดวกให้เบอร์" not in citizen.labels()
+    answer_until(citizen, "ยืนยัน", topic="elderly_care")
+    citizen.tap("ยืนยัน")
+    case = latest_case(db, citizen.user_id)
+    assert case.phone == "0812223333" and case.subdistrict_code == "400115"
+    assert "0812223333" not in (case.place_text or "")

@@ -31,7 +31,7 @@ from handlers.conversation.states import (
     OFFER_CASE,
 )
 from handlers.flex import case_confirmation_for
-from handlers.phone import find_phone, format_phone, normalize_phone
+from handlers.phone import find_phone, format_phone, normalize_phone, without_phones
 from handlers.turn import Input, Turn
 from models import Urgency
 from privacy import record_consent
@@ -473,7 +473,7 @@ def typed_emergency_place(turn: Turn, given: Input) -> str:
             return q.QUESTIONS[turn.conv.state](turn)
         return retry(turn, given, intro="")
     _took_phone_instead(turn, given)
-    settle_place(turn, q.place_dict(place, given.text))
+    settle_place(turn, q.place_dict(place, without_phones(given.text)))
     return q.next_question(turn)
 
 
@@ -501,7 +501,10 @@ def typed_place(turn: Turn, given: Input) -> str:
         return ask_choose_place(turn, list(result.candidates), given.text)
     if result.best is None:
         return retry(turn, given, intro="place_not_found")
-    settle_place(turn, q.place_dict(result.best, given.text))
+    # "อยู่ ต.บ้านเป็ด อ.เมือง ขอนแก่น เบอร์ 081…": two answers at once; the phone is kept
+    # (not asked again) and stays out of the place the staff read.
+    _took_phone_instead(turn, given)
+    settle_place(turn, q.place_dict(result.best, without_phones(given.text)))
     return q.advance(turn)
 
 
