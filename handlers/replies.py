@@ -110,6 +110,17 @@ def answers_offer(text: str) -> str | None:
     return None
 
 
+def is_short_question(text: str) -> bool:
+    """True for a short question of the citizen's own ("ต้องไปที่ไหนคะ", "ทำไมต้องให้เบอร์")."""
+    cleaned = clean(text)
+    return 0 < len(cleaned) <= 40 and bool(_pattern("asks").search(text.lower()))
+
+
+def asks_where_to_go(text: str) -> bool:
+    """True for "ต้องไปที่ไหนคะ", "ต้องไปติดต่อที่ไหน", "where do I go"."""
+    return bool(re.search(r"ไป(?:ติดต่อ|ยื่น|หา)?(?:ที่)?ไหน|where (?:do|should|can) i go", text.lower()))
+
+
 def says_yes(text: str) -> bool:
     """True for a clear affirmative with no negation."""
     cleaned = clean(text)

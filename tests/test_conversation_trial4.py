@@ -154,3 +154,22 @@ def test_a_phone_typed_with_the_place_is_kept_and_not_asked_again(citizen, db):
     case = latest_case(db, citizen.user_id)
     assert case.phone == "0812223333" and case.subdistrict_code == "400115"
     assert "0812223333" not in (case.place_text or "")
+
+
+# ---------------------------------------------------------------- 8. a question of one's own
+
+@pytest.mark.parametrize(("words", "reply"), [("ต้องไปที่ไหนคะ", "ยังไม่ต้องเดินทางไปไหน"),
+                                              ("ทำไมต้องบอกที่อยู่คะ", "จดคำถามไว้")])
+def test_a_question_at_the_place_question_is_noted_and_not_a_failed_answer(citizen, db, words, reply):
+    # "ต้องไปที่ไหนคะ" was "ขอบคุณค่ะ จดไว้ให้เจ้าหน้าที่แล้ว" and used one of the two tries.
+    citizen.say("ตกงานค่ะ ไม่มีเงินจ่ายค่าเช่าห้อง")
+    answer_until(citizen, "แชร์ตำแหน่ง")
+    citizen.say(words)
+    assert reply in citizen.text() and "แชร์ตำแหน่ง" in citizen.labels()
+    citizen.say("อืม")  # a first answer it cannot use: asked once more, not given up
+    assert "แชร์ตำแหน่ง" in citizen.labels()
+    citizen.say(KHON_KAEN)
+    answer_until(citizen, "ยืนยัน")
+    citizen.tap("ยืนยัน")
+    case = latest_case(db, citizen.user_id)
+    assert case.province_code == "40" and words in case.description

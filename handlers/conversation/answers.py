@@ -65,6 +65,15 @@ def retry(turn: Turn, given: Input, intro: str = "not_understood") -> str:
     kept = False
     if given.kind == "text" and given.text.strip():
         kept = _keep_words(turn, given.text)
+    mark = _own_mark(turn)
+    if (kept and state in _ASKED_BACK and not mark.get("question")
+            and replies.is_short_question(given.text)):
+        # "ต้องไปที่ไหนคะ" at the place question: a question of their own, not a failed answer
+        # (the first one uses none of the two tries). Noted for the staff, then ours again.
+        turn.remember(tries={**mark, "state": state, "n": int(mark.get("n", 0)), "question": True})
+        key = "question_kept_go" if replies.asks_where_to_go(given.text) else "question_kept"
+        turn.say(m.text(m.t(key, turn.lang)))
+        return q.QUESTIONS[state](turn)
     n = _tries(turn) + 1
     turn.remember(tries={**_own_mark(turn), "state": state, "n": n})
     if n >= MAX_TRIES:
@@ -80,6 +89,8 @@ def retry(turn: Turn, given: Input, intro: str = "not_understood") -> str:
     return q.QUESTIONS[state](turn)
 
 
+# The ordinary questions where a citizen's own question is noted and ours put again.
+_ASKED_BACK = (ASK_SUBJECT, ASK_AGE, ASK_PLACE, CHOOSE_PLACE, ASK_PHONE)
 _STORY_MIN_CHARS = 6  # "อยู่คนเดียว", "ขาไม่ดี": a fragment of the story is kept, "ok" is not
 
 
