@@ -33,6 +33,11 @@ def without_gone_to_places(text: str) -> str:
     return _pattern("gone_to_place").sub(" ", text)
 
 
+def names_abroad(text: str) -> bool:
+    """True when a typed place names a country or place outside Thailand."""
+    return bool(_pattern("abroad_words").search(text.lower()))
+
+
 def is_cancel(text: str) -> bool:
     """True for 'ยกเลิก', 'ยกเลิกค่ะ', 'cancel', ..."""
     return bool(_pattern("cancel").search(clean(text)))

@@ -173,3 +173,28 @@ def test_a_question_at_the_place_question_is_noted_and_not_a_failed_answer(citiz
     citizen.tap("ยืนยัน")
     case = latest_case(db, citizen.user_id)
     assert case.province_code == "40" and words in case.description
+
+
+# ---------------------------------------------------------------- 9. a place abroad, typed
+
+def test_a_typed_place_abroad_is_not_the_writers_thai_province(citizen, db, line):
+    # "พี่อยู่มาเลเซียค่ะ ส่วนหนูอยู่ขอนแก่น" filed the sister held abroad in Khon Kaen, with a
+    # Khon Kaen map link for the hotline.
+    citizen.say("พี่สาวไปทำงานมาเลเซีย โดนยึดพาสปอร์ต ไม่ให้กลับ")
+    citizen.say("พี่อยู่มาเลเซียค่ะ ส่วนหนูอยู่ขอนแก่น")
+    assert "สถานทูต" in citizen.text() and "พิกัดนี้" not in citizen.text()
+    case = latest_case(db, citizen.user_id)
+    assert case.province_code is None and "มาเลเซีย" in case.place_text
+    assert not any("maps.google.com" in t for t in alerts(line))
+    assert any("มาเลเซีย" in t for t in alerts(line))
+
+
+def test_a_typed_place_abroad_at_the_ordinary_place_question_is_taken(citizen, db):
+    citizen.say("ตกงานค่ะ ไม่มีเงินจ่ายค่าเช่าห้อง")
+    answer_until(citizen, "แชร์ตำแหน่ง")
+    citizen.say("ตอนนี้ทำงานอยู่ที่ไต้หวันค่ะ")
+    assert "สถานทูต" in citizen.text() and "แชร์ตำแหน่ง" not in citizen.labels()
+    answer_until(citizen, "ยืนยัน")
+    citizen.tap("ยืนยัน")
+    case = latest_case(db, citizen.user_id)
+    assert case is not None and case.province_code is None and "ไต้หวัน" in case.place_text

@@ -430,8 +430,8 @@ def settle_place(turn: Turn, place: dict[str, Any], say: bool = True) -> None:
     turn.remember(place=place, place_options=None)
     _known_now(turn, "place")
     if place.get("abroad"):
-        turn.say(m.text(m.t("place_abroad_emergency" if q.in_emergency(turn) else "place_abroad",
-                            turn.lang)))
+        key = "place_abroad" if place.get("pin") else "place_abroad_typed"
+        turn.say(m.text(m.t(key + "_emergency" if q.in_emergency(turn) else key, turn.lang)))
     elif say:
         turn.say(m.text(m.t("place_got", turn.lang, place=q.place_label(turn))))
     if q.in_emergency(turn):
@@ -478,6 +478,12 @@ def emergency_place(text: str) -> Place | None:
 
 def typed_emergency_place(turn: Turn, given: Input) -> str:
     """A typed place during an emergency: taken only when clear (no silent re-routing)."""
+    abroad = s.typed_abroad_place(without_phones(given.text))
+    if abroad is not None:
+        # "พี่อยู่มาเลเซียค่ะ ส่วนหนูอยู่ขอนแก่น": abroad, never the writer's Thai province.
+        _took_phone_instead(turn, given)
+        settle_place(turn, abroad)
+        return q.next_question(turn)
     place = emergency_place(given.text)
     if place is None:
         if _took_phone_instead(turn, given):
@@ -501,6 +507,11 @@ def _took_phone_instead(turn: Turn, given: Input) -> bool:
 
 def typed_place(turn: Turn, given: Input) -> str:
     """A typed place: settle it, ask to choose when several fit, or ask again."""
+    abroad = s.typed_abroad_place(without_phones(given.text))
+    if abroad is not None:
+        _took_phone_instead(turn, given)
+        settle_place(turn, abroad)
+        return q.advance(turn)
     result = locate_text(given.text)
     if result.best is None and not result.candidates and _took_phone_instead(turn, given):
         return q.QUESTIONS[turn.conv.state](turn)

@@ -790,6 +790,19 @@ def abroad_place(loc: dict[str, Any]) -> dict[str, Any] | None:
             "latitude": lat, "longitude": lon, "text": address}
 
 
+def typed_abroad_place(text: str) -> dict[str, Any] | None:
+    """A typed place outside Thailand: no codes and no map point, the words as typed (the
+    central team or the hotline coordinates with the embassy); None for a place in Thailand."""
+    if not replies.names_abroad(text):
+        return None
+    words = " ".join(text.split())[:200]
+    return {"subdistrict_code": None, "district_code": None, "province_code": None,
+            "level": "abroad", "abroad": True, "pin": False,
+            "label_th": f"{m.t('place_abroad_label', 'th')}: {words}",
+            "label_en": f"{m.t('place_abroad_label', 'en')}: {words}",
+            "latitude": None, "longitude": None, "text": words}
+
+
 def location_first(turn: Turn, given: Input) -> str:
     """A pin before any words: keep the place and ask what is happening."""
     place = pin_place(turn, given)
