@@ -198,3 +198,15 @@ def test_a_typed_place_abroad_at_the_ordinary_place_question_is_taken(citizen, d
     citizen.tap("ยืนยัน")
     case = latest_case(db, citizen.user_id)
     assert case is not None and case.province_code is None and "ไต้หวัน" in case.place_text
+
+
+# ---------------------------------------------------------------- 10. a name several places share
+
+def test_the_hotline_is_told_which_places_an_emergency_place_name_may_be(citizen, line):
+    # "อยู่ห้องเช่า แถวบางนา" reached the hotline only as words: เขตบางนา (Bangkok) or ต.บางนา
+    # (Ayutthaya) was left for the team to guess.
+    citizen.say("ไม่อยากอยู่แล้ว เหนื่อยมาก")
+    citizen.say("อยู่ห้องเช่า แถวบางนา")
+    citizen.say("แถวบางนาค่ะ")
+    hints = [t for t in alerts(line) if "อาจเป็น" in t]
+    assert len(hints) == 1 and "เขตบางนา" in hints[0] and "พระนครศรีอยุธยา" in hints[0]

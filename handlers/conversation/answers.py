@@ -488,10 +488,29 @@ def typed_emergency_place(turn: Turn, given: Input) -> str:
     if place is None:
         if _took_phone_instead(turn, given):
             return q.QUESTIONS[turn.conv.state](turn)
+        _tell_hotline_possible_places(turn, given.text)
         return retry(turn, given, intro="")
     _took_phone_instead(turn, given)
     settle_place(turn, q.place_dict(place, without_phones(given.text)))
     return q.next_question(turn)
+
+
+_MAX_POSSIBLE_PLACES = 5
+
+
+def _tell_hotline_possible_places(turn: Turn, text: str) -> None:
+    """"แถวบางนา", "เรือออกจากมหาชัย": a name several places share is never settled silently in
+    an emergency, but the hotline is told which places it may be, so it can ask on the call."""
+    found = locate_text(text)
+    labels = list(dict.fromkeys(p.label_th for p in found.candidates if p.label_th))
+    if not (found.ambiguous and 2 <= len(labels) <= _MAX_POSSIBLE_PLACES):
+        return
+    if turn.data.get("place_hint") == labels:
+        return  # told already
+    turn.remember(place_hint=labels)
+    case = q.emergency_case(turn)
+    c.add_details(turn.session, turn.settings, case, "สถานที่ที่พิมพ์อาจเป็น: " + " / ".join(labels),
+                  public=m.t("staff_more_words"))
 
 
 def _took_phone_instead(turn: Turn, given: Input) -> bool:
