@@ -210,3 +210,17 @@ def test_the_hotline_is_told_which_places_an_emergency_place_name_may_be(citizen
     citizen.say("แถวบางนาค่ะ")
     hints = [t for t in alerts(line) if "อาจเป็น" in t]
     assert len(hints) == 1 and "เขตบางนา" in hints[0] and "พระนครศรีอยุธยา" in hints[0]
+
+
+def test_where_a_relative_went_typed_at_the_place_question_is_not_the_place(citizen, db):
+    # Typed at the place question, "ลูกไปทำงานกรุงเทพค่ะ" settled Bangkok for a grandmother
+    # left alone elsewhere.
+    citizen.say("ยายอยู่คนเดียว ไม่มีใครดูแลเลยค่ะ ข้าวก็ไม่ค่อยได้กิน")
+    answer_until(citizen, "แชร์ตำแหน่ง", topic="elderly_care")
+    citizen.say("ลูกไปทำงานกรุงเทพค่ะ")
+    assert "กรุงเทพมหานคร" not in citizen.text() and "แชร์ตำแหน่ง" in citizen.labels()
+    citizen.say(KHON_KAEN)
+    answer_until(citizen, "ยืนยัน", topic="elderly_care")
+    citizen.tap("ยืนยัน")
+    case = latest_case(db, citizen.user_id)
+    assert case.province_code == "40" and "ลูกไปทำงานกรุงเทพ" in case.description

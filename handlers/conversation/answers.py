@@ -531,7 +531,12 @@ def typed_place(turn: Turn, given: Input) -> str:
         _took_phone_instead(turn, given)
         settle_place(turn, abroad)
         return q.advance(turn)
-    result = locate_text(given.text)
+    typed = given.text
+    if turn.data.get("topic") in _LEFT_BEHIND_TOPICS:
+        # "ลูกไปทำงานกรุงเทพค่ะ" about a grandmother left alone: where the child went is not
+        # where she is; the words are kept and the question put again.
+        typed = replies.without_gone_to_places(typed)
+    result = locate_text(typed)
     if result.best is None and not result.candidates and _took_phone_instead(turn, given):
         return q.QUESTIONS[turn.conv.state](turn)
     if result.ambiguous and result.candidates:
@@ -540,6 +545,9 @@ def typed_place(turn: Turn, given: Input) -> str:
             # candidates share (their province), else move on with the place unknown.
             return _settle_common_area(turn, list(result.candidates), given.text)
         return ask_choose_place(turn, list(result.candidates), given.text)
+    if result.best is None and typed != given.text and locate_text(given.text).best is not None:
+        turn.say(m.text(m.t("place_of_person", turn.lang)))
+        return retry(turn, given, intro="")
     if result.best is None:
         return retry(turn, given, intro="place_not_found")
     # "อยู่ ต.บ้านเป็ด อ.เมือง ขอนแก่น เบอร์ 081…": two answers at once; the phone is kept
@@ -547,6 +555,11 @@ def typed_place(turn: Turn, given: Input) -> str:
     _took_phone_instead(turn, given)
     settle_place(turn, q.place_dict(result.best, without_phones(given.text)))
     return q.advance(turn)
+
+
+# Topics of someone left behind by relatives who went away to work (the place they went to is
+# not the place of the person needing help).
+_LEFT_BEHIND_TOPICS = ("elderly_care", "elderly_benefits", "child_support", "disability")
 
 
 def _settle_common_area(turn: Turn, candidates: list[Place], text: str) -> str:
