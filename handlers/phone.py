@@ -51,6 +51,19 @@ def find_phone(text: str) -> str | None:
     return None
 
 
+def without_phones(text: str) -> str:
+    """The text with every valid phone number (and a "เบอร์"/"โทร" before it) taken out."""
+    digits = arabic_digits(text)
+    out, last = [], 0
+    for match in _CANDIDATE.finditer(digits):
+        if normalize_phone(match.group(0)):
+            out.append(text[last:match.start()])
+            last = match.end()
+    out.append(text[last:])
+    joined = "".join(out)
+    return re.sub(r"(?:เบอร์(?:โทร)?|โทร|tel\.?|phone)\s*(?=$|\s)", " ", joined, flags=re.IGNORECASE).strip()
+
+
 def format_phone(phone: str) -> str:
     """Return the number grouped the way it is written (081-234-5678, 02-123-4567, +44 7700 900123)."""
     if phone.startswith("+"):

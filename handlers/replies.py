@@ -21,6 +21,23 @@ def clean(text: str) -> str:
     return _PUNCT.sub(" ", text).strip()
 
 
+def without_opening(text: str) -> str:
+    """The text without the greetings and fillers that open it ("สวัสดีค่ะ คือว่า …"); the text
+    itself when nothing else is left (a greeting alone stays a greeting)."""
+    rest = _pattern("opening_filler").sub("", text.strip(), count=1).strip()
+    return rest or text
+
+
+def without_gone_to_places(text: str) -> str:
+    """The story without the places someone went away to ("ลูกไปทำงานกรุงเทพ")."""
+    return _pattern("gone_to_place").sub(" ", text)
+
+
+def names_abroad(text: str) -> bool:
+    """True when a typed place names a country or place outside Thailand."""
+    return bool(_pattern("abroad_words").search(text.lower()))
+
+
 def is_cancel(text: str) -> bool:
     """True for 'ยกเลิก', 'ยกเลิกค่ะ', 'cancel', ..."""
     return bool(_pattern("cancel").search(clean(text)))
@@ -85,6 +102,30 @@ def says_no(text: str) -> bool:
     return bool(_pattern("negative").search(clean(text)))
 
 
+def answers_offer(text: str) -> str | None:
+    """'yes' or 'no' for a typed answer to the offer of a case ("อยากแจ้งเรื่องค่ะ", "ไม่ต้องค่ะ
+    ขอบคุณ"); None for anything else (another question, a story)."""
+    cleaned = clean(text)
+    if len(cleaned) > 40 or _pattern("asks").search(cleaned):
+        return None
+    if _pattern("decline_offer").search(cleaned):
+        return "no"
+    if _pattern("accept_offer").search(cleaned) and not says_no(cleaned):
+        return "yes"
+    return None
+
+
+def is_short_question(text: str) -> bool:
+    """True for a short question of the citizen's own ("ต้องไปที่ไหนคะ", "ทำไมต้องให้เบอร์")."""
+    cleaned = clean(text)
+    return 0 < len(cleaned) <= 40 and bool(_pattern("asks").search(text.lower()))
+
+
+def asks_where_to_go(text: str) -> bool:
+    """True for "ต้องไปที่ไหนคะ", "ต้องไปติดต่อที่ไหน", "where do I go"."""
+    return bool(re.search(r"ไป(?:ติดต่อ|ยื่น|หา)?(?:ที่)?ไหน|where (?:do|should|can) i go", text.lower()))
+
+
 def says_yes(text: str) -> bool:
     """True for a clear affirmative with no negation."""
     cleaned = clean(text)
@@ -109,6 +150,19 @@ def is_safe_answer(text: str) -> bool:
     words = _pattern("safe_word")
     # A safe word, and nothing else but a "no", "now", "still" or thanks around it.
     return bool(words.search(cleaned)) and bool(_pattern("safe_filler").match(words.sub(" ", cleaned)))
+
+
+def calm_now_then_more(text: str) -> str | None:
+    """For "ตอนนี้เขาออกไปแล้ว" or "ตอนนี้ยังไม่ทำอะไรค่ะ แต่…": the words after a statement that
+    nothing is happening now ("" when there are none); None when it opens with no such
+    statement. The caller reads the rest for danger."""
+    cleaned = clean(text)
+    lead = _pattern("calm_now").match(cleaned)
+    if lead is None or not lead.group(0).strip() or _pattern("danger_words").search(lead.group(0)):
+        return None
+    if re.fullmatch(r"(?:ไม่|no|ตอนนี้|ขณะนี้|now|right now|\s)*", lead.group(0)):
+        return None  # a plain "no" or "now" is read by the other rules
+    return cleaned[lead.end():].strip(" ,")
 
 
 def safe_then_more(text: str) -> str | None:

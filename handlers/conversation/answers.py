@@ -31,7 +31,7 @@ from handlers.conversation.states import (
     OFFER_CASE,
 )
 from handlers.flex import case_confirmation_for
-from handlers.phone import find_phone, format_phone, normalize_phone
+from handlers.phone import find_phone, format_phone, normalize_phone, without_phones
 from handlers.turn import Input, Turn
 from models import Urgency
 from privacy import record_consent
@@ -65,6 +65,15 @@ def retry(turn: Turn, given: Input, intro: str = "not_understood") -> str:
     kept = False
     if given.kind == "text" and given.text.strip():
         kept = _keep_words(turn, given.text)
+    mark = _own_mark(turn)
+    if (kept and state in _ASKED_BACK and not mark.get("question")
+            and replies.is_short_question(given.text)):
+        # "ต้องไปที่ไหนคะ" at the place question: a question of their own, not a failed answer
+        # (the first one uses none of the two tries). Noted for the staff, then ours again.
+        turn.remember(tries={**mark, "state": state, "n": int(mark.get("n", 0)), "question": True})
+        key = "question_kept_go" if replies.asks_where_to_go(given.text) else "question_kept"
+        turn.say(m.text(m.t(key, turn.lang)))
+        return q.QUESTIONS[state](turn)
     n = _tries(turn) + 1
     turn.remember(tries={**_own_mark(turn), "state": state, "n": n})
     if n >= MAX_TRIES:
@@ -80,6 +89,8 @@ def retry(turn: Turn, given: Input, intro: str = "not_understood") -> str:
     return q.QUESTIONS[state](turn)
 
 
+# The ordinary questions where a citizen's own question is noted and ours put again.
+_ASKED_BACK = (ASK_SUBJECT, ASK_AGE, ASK_PLACE, CHOOSE_PLACE, ASK_PHONE)
 _STORY_MIN_CHARS = 6  # "อยู่คนเดียว", "ขาไม่ดี": a fragment of the story is kept, "ok" is not
 
 
@@ -109,6 +120,9 @@ def _keep_words(turn: Turn, text: str) -> bool:
     Returns whether the words were kept."""
     if q.in_emergency(turn):
         case = q.emergency_case(turn)
+        if case.description.endswith(text.strip()) and turn.data.get("kept_words") == text.strip():
+            return True  # the give-up path passes the same words again: no second copy
+        turn.remember(kept_words=text.strip())
         case.description = (case.description + "\n" + text.strip()).strip()
         danger = _danger_now_in(text, case.topic)
         label = "⚠️ อันตรายตอนนี้" if danger else "ข้อความเพิ่ม"
@@ -236,7 +250,10 @@ def typed_danger(turn: Turn, given: Input) -> str:
     if replies.is_safe_answer(text):
         return answered_danger(turn, Input("postback", action="danger", params={"v": "no"}))
     rest = replies.safe_then_more(text)
-    if rest is not None and not _tells_danger(rest):
+    if rest is None and turn.data.get("topic") != "suicide_risk":
+        # "ตอนนี้เขาออกไปแล้ว", "ตอนนี้ยังไม่ทำอะไรค่ะ": nobody is hurting them now.
+        rest = replies.calm_now_then_more(text)
+    if rest is not None and not (rest and _tells_danger(rest)):
         # "ไม่ค่ะ ไม่อันตราย แค่เหนื่อยมาก": safe, and the rest is kept (or answered, if a question).
         if len(rest) >= _STORY_MIN_CHARS:
             cls = s.classify(rest)
@@ -413,8 +430,8 @@ def settle_place(turn: Turn, place: dict[str, Any], say: bool = True) -> None:
     turn.remember(place=place, place_options=None)
     _known_now(turn, "place")
     if place.get("abroad"):
-        turn.say(m.text(m.t("place_abroad_emergency" if q.in_emergency(turn) else "place_abroad",
-                            turn.lang)))
+        key = "place_abroad" if place.get("pin") else "place_abroad_typed"
+        turn.say(m.text(m.t(key + "_emergency" if q.in_emergency(turn) else key, turn.lang)))
     elif say:
         turn.say(m.text(m.t("place_got", turn.lang, place=q.place_label(turn))))
     if q.in_emergency(turn):
@@ -461,14 +478,39 @@ def emergency_place(text: str) -> Place | None:
 
 def typed_emergency_place(turn: Turn, given: Input) -> str:
     """A typed place during an emergency: taken only when clear (no silent re-routing)."""
+    abroad = s.typed_abroad_place(without_phones(given.text))
+    if abroad is not None:
+        # "พี่อยู่มาเลเซียค่ะ ส่วนหนูอยู่ขอนแก่น": abroad, never the writer's Thai province.
+        _took_phone_instead(turn, given)
+        settle_place(turn, abroad)
+        return q.next_question(turn)
     place = emergency_place(given.text)
     if place is None:
         if _took_phone_instead(turn, given):
             return q.QUESTIONS[turn.conv.state](turn)
+        _tell_hotline_possible_places(turn, given.text)
         return retry(turn, given, intro="")
     _took_phone_instead(turn, given)
-    settle_place(turn, q.place_dict(place, given.text))
+    settle_place(turn, q.place_dict(place, without_phones(given.text)))
     return q.next_question(turn)
+
+
+_MAX_POSSIBLE_PLACES = 5
+
+
+def _tell_hotline_possible_places(turn: Turn, text: str) -> None:
+    """"แถวบางนา", "เรือออกจากมหาชัย": a name several places share is never settled silently in
+    an emergency, but the hotline is told which places it may be, so it can ask on the call."""
+    found = locate_text(text)
+    labels = list(dict.fromkeys(p.label_th for p in found.candidates if p.label_th))
+    if not (found.ambiguous and 2 <= len(labels) <= _MAX_POSSIBLE_PLACES):
+        return
+    if turn.data.get("place_hint") == labels:
+        return  # told already
+    turn.remember(place_hint=labels)
+    case = q.emergency_case(turn)
+    c.add_details(turn.session, turn.settings, case, "สถานที่ที่พิมพ์อาจเป็น: " + " / ".join(labels),
+                  public=m.t("staff_more_words"))
 
 
 def _took_phone_instead(turn: Turn, given: Input) -> bool:
@@ -484,7 +526,17 @@ def _took_phone_instead(turn: Turn, given: Input) -> bool:
 
 def typed_place(turn: Turn, given: Input) -> str:
     """A typed place: settle it, ask to choose when several fit, or ask again."""
-    result = locate_text(given.text)
+    abroad = s.typed_abroad_place(without_phones(given.text))
+    if abroad is not None:
+        _took_phone_instead(turn, given)
+        settle_place(turn, abroad)
+        return q.advance(turn)
+    typed = given.text
+    if turn.data.get("topic") in _LEFT_BEHIND_TOPICS:
+        # "ลูกไปทำงานกรุงเทพค่ะ" about a grandmother left alone: where the child went is not
+        # where she is; the words are kept and the question put again.
+        typed = replies.without_gone_to_places(typed)
+    result = locate_text(typed)
     if result.best is None and not result.candidates and _took_phone_instead(turn, given):
         return q.QUESTIONS[turn.conv.state](turn)
     if result.ambiguous and result.candidates:
@@ -493,10 +545,21 @@ def typed_place(turn: Turn, given: Input) -> str:
             # candidates share (their province), else move on with the place unknown.
             return _settle_common_area(turn, list(result.candidates), given.text)
         return ask_choose_place(turn, list(result.candidates), given.text)
+    if result.best is None and typed != given.text and locate_text(given.text).best is not None:
+        turn.say(m.text(m.t("place_of_person", turn.lang)))
+        return retry(turn, given, intro="")
     if result.best is None:
         return retry(turn, given, intro="place_not_found")
-    settle_place(turn, q.place_dict(result.best, given.text))
+    # "อยู่ ต.บ้านเป็ด อ.เมือง ขอนแก่น เบอร์ 081…": two answers at once; the phone is kept
+    # (not asked again) and stays out of the place the staff read.
+    _took_phone_instead(turn, given)
+    settle_place(turn, q.place_dict(result.best, without_phones(given.text)))
     return q.advance(turn)
+
+
+# Topics of someone left behind by relatives who went away to work (the place they went to is
+# not the place of the person needing help).
+_LEFT_BEHIND_TOPICS = ("elderly_care", "elderly_benefits", "child_support", "disability")
 
 
 def _settle_common_area(turn: Turn, candidates: list[Place], text: str) -> str:
@@ -763,7 +826,13 @@ def accepted_offer(turn: Turn, given: Input) -> str:
 
 
 def text_after_answer(turn: Turn, given: Input) -> str:
-    """After an answer: a follow-up question stays with the service; anything else is new."""
+    """After an answer: a typed yes or no to the offer of a case is that answer, a follow-up
+    question stays with the service; anything else is new."""
+    offer = replies.answers_offer(given.text)
+    if offer == "yes" and not s.danger_now(s.classify(given.text), given.text):
+        return accepted_offer(turn, given)
+    if offer == "no":
+        return declined_offer(turn, given)
     if not s.another_question(turn, given):
         return s.idle_text(turn, given)
     d, lang = turn.data, turn.lang

@@ -56,8 +56,9 @@ def menu_choice(text: str) -> str | None:
 
 
 def understand(text: str) -> Any:
-    """Classify a citizen's text; a case number says nothing about danger, so it is left out."""
-    return classify(CASE_NO.sub(" ", text))
+    """Classify a citizen's text; a case number says nothing about danger, so it is left out,
+    and neither do the greetings and fillers that open it."""
+    return classify(replies.without_opening(CASE_NO.sub(" ", text)))
 
 
 def record_contact(turn: Turn, cls: Any, case_id: int | None = None, keep_text: str = "") -> None:
@@ -93,7 +94,7 @@ def remember_early_answers(turn: Turn, text: str, cls: Any) -> None:
     phone = find_phone(text)
     if phone:
         turn.remember(phone=phone)
-    place = extract_place(text)
+    place = extract_place(replies.without_gone_to_places(text))
     if place.best is not None and not place.ambiguous:
         turn.remember(place=place_dict(place.best, text))
     subject = replies.subject_of_story(text) or cls.subject
@@ -789,6 +790,19 @@ def abroad_place(loc: dict[str, Any]) -> dict[str, Any] | None:
             "label_th": m.t("place_abroad_label", "th") + (f" ({address})" if address else ""),
             "label_en": m.t("place_abroad_label", "en") + (f" ({address})" if address else ""),
             "latitude": lat, "longitude": lon, "text": address}
+
+
+def typed_abroad_place(text: str) -> dict[str, Any] | None:
+    """A typed place outside Thailand: no codes and no map point, the words as typed (the
+    central team or the hotline coordinates with the embassy); None for a place in Thailand."""
+    if not replies.names_abroad(text):
+        return None
+    words = " ".join(text.split())[:200]
+    return {"subdistrict_code": None, "district_code": None, "province_code": None,
+            "level": "abroad", "abroad": True, "pin": False,
+            "label_th": f"{m.t('place_abroad_label', 'th')}: {words}",
+            "label_en": f"{m.t('place_abroad_label', 'en')}: {words}",
+            "latitude": None, "longitude": None, "text": words}
 
 
 def location_first(turn: Turn, given: Input) -> str:
