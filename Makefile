@@ -33,6 +33,7 @@ bench: install
 	$(PY) bench/bench_webhook.py
 	$(PY) bench/bench_staff.py
 	$(PY) bench/bench_sender.py
+	$(PY) bench/bench_events.py
 	$(PY) bench/bench_worker.py --statements
 	$(PY) bench/bench_surge.py
 
