@@ -224,3 +224,14 @@ def test_where_a_relative_went_typed_at_the_place_question_is_not_the_place(citi
     citizen.tap("ยืนยัน")
     case = latest_case(db, citizen.user_id)
     assert case.province_code == "40" and "ลูกไปทำงานกรุงเทพ" in case.description
+
+
+def test_safe_for_now_but_the_abuser_coming_back_soon_is_danger(citizen, db, line):
+    # "Very soon" is an emergency in the taxonomy: calm words at the danger question, then
+    # "แต่เดี๋ยวเขากลับมา", made a normal case with no alert.
+    citizen.say(STORY_SON)
+    citizen.say("ตอนนี้เขาออกไปแล้ว")
+    assert not alerts(line)
+    citizen.say("แต่เดี๋ยวเขากลับมา")
+    assert alerts(line)
+    assert latest_case(db, citizen.user_id).urgency == "emergency"

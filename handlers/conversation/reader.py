@@ -85,19 +85,25 @@ _ABUSER_BACK = re.compile(
     r"อยู่หน้าบ้าน|อยู่หน้าห้อง|เคาะประตู|ทุบประตู|พังประตู|เข้ามาในบ้าน)"
     r"|\b(he[' ]?s|he is|she[' ]?s|she is|they[' ]?re|they are) (back|here|outside)|\bhe came back",
     re.IGNORECASE)
+# "Very soon" is danger too (taxonomy: life or safety at risk now or very soon): the abuser
+# gone for the moment but coming back ("ตอนนี้เขาออกไปแล้ว" · "แต่เดี๋ยวเขากลับมา").
+_ABUSER_RETURNING = re.compile(
+    r"(เดี๋ยว|กำลังจะ|คืนนี้|เย็นนี้|อีกเดี๋ยว)\s*(มัน|เขา|เค้า|ผัว|สามี|แฟน|พ่อ|พ่อเลี้ยง|ลุง|พี่)?\s*(ก็)?\s*(จะ)?\s*กลับ(มา|บ้าน)"
+    r"|\b(he|she|they)('ll| will) be back\b|\b(he|she|they)('s| is|'re| are) coming back\b",
+    re.IGNORECASE)
 _HELP_CRY = re.compile(r"^(?:(ช่วยด้วย|ช่วยหนูด้วย|ช่วยผมด้วย|ช่วยฉันด้วย|ช่วยที|sos|help|help me|🆘)[!\s]*)+$",
                        re.IGNORECASE)
 
 
 def danger_in_context(topic: str | None, text: str) -> bool:
-    """A few words that mean danger: a bare cry for help anywhere, or the abuser back in a story
-    of harm by others."""
+    """A few words that mean danger: a bare cry for help anywhere, or the abuser back (or
+    coming back soon) in a story of harm by others."""
     words = replies.clean(text)
     if _HELP_CRY.match(words):
         return True  # a bare cry for help in the middle of any request
     if topic not in taxonomy.harm_by_others_topics():
         return False
-    return len(words) <= 40 and bool(_ABUSER_BACK.search(words))
+    return len(words) <= 40 and bool(_ABUSER_BACK.search(words) or _ABUSER_RETURNING.search(words))
 
 
 def read(state: str, row: dict[str, object], given: Input, topic: str | None = None) -> str:
