@@ -35,3 +35,25 @@ def staff_staff_tap(webhook: Any, worker: Any, user_id: str, data: str, group: s
     kwargs = {"source_group": group} if group else {}
     assert webhook.send_postback(user_id, data, **kwargs) == 200
     worker.run_until_idle()
+
+
+HARDSHIP = "ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี"
+
+
+def staff_writing_to_citizen(make_citizen: Any, runtime: Any, webhook: Any, worker: Any, line: Any,
+                             db: Any, username: str, center_id: str = "TC-500109") -> tuple[str, Any, Any]:
+    """A centre's staff member linked on LINE; a citizen's hardship case at that centre, which
+    the staff member accepted (in the fallback group) and chose to write to the citizen about.
+    Returns (the staff member's LINE id, the citizen, the case)."""
+    from tests.conftest import FALLBACK_GROUP
+    from tests.test_conversation import answer_questions, latest_case
+
+    make_staff(runtime, username, "centre", center_id=center_id)
+    staff_user = link_line(runtime, webhook, worker, line, username)
+    citizen = make_citizen()
+    citizen.say(HARDSHIP)
+    answer_questions(citizen, topic="hardship")
+    case = latest_case(db, citizen.user_id)
+    staff_staff_tap(webhook, worker, staff_user, f"a=ack&case={case.case_no}", FALLBACK_GROUP)
+    staff_staff_tap(webhook, worker, staff_user, f"a=s&do=write&case={case.case_no}", None)
+    return staff_user, citizen, case

@@ -14,7 +14,7 @@ from handlers import cases as c
 from handlers import report as rp
 from models import AuditLog, Case, CaseWork, utcnow
 from tests.conftest import FALLBACK_GROUP, HOTLINE_GROUP
-from tests.staff_helpers import PASSWORD, link_line, make_staff
+from tests.staff_helpers import PASSWORD, link_line, make_staff, staff_writing_to_citizen
 from tests.test_conversation import answer_questions, latest_case
 
 EMERGENCY = "ช่วยด้วย สามีกำลังเมาอาละวาด เอามีดไล่ฟันหนู ตอนนี้หนูล็อกห้องน้ำอยู่"
@@ -255,15 +255,8 @@ def test_link_code_expires_and_is_single_use(runtime, webhook, worker, line):
 
 def test_staff_and_citizen_talk_through_the_service(make_citizen, runtime, webhook, worker, line,
                                                    db):
-    make_staff(runtime, "maehia", "centre", center_id="TC-500109")
-    staff_user = link_line(runtime, webhook, worker, line, "maehia")
-    citizen = make_citizen()
-    citizen.say(HIGH)
-    answer_questions(citizen, topic="hardship")
-    case = latest_case(db, citizen.user_id)
-    tap(webhook, worker, staff_user, f"a=ack&case={case.case_no}")
-    webhook.send_postback(staff_user, f"a=s&do=write&case={case.case_no}")
-    worker.run_until_idle()
+    staff_user, citizen, _case = staff_writing_to_citizen(make_citizen, runtime, webhook, worker, line, db,
+                                                          "maehia")
     webhook.send_text(staff_user, "พรุ่งนี้ 10 โมงจะโทรไปนะคะ")
     worker.run_until_idle()
     relayed = line.texts_to(citizen.user_id)[-1]
@@ -365,15 +358,8 @@ def test_a_citizen_answer_handled_in_the_same_batch_as_the_staff_message_is_rela
     """The worker reads its batch's open reply windows at the batch's start; a staff message
     handled earlier in the same batch opens one, and the citizen's answer after it in that
     batch still goes to the staff member."""
-    make_staff(runtime, "samebatch", "centre", center_id="TC-500109")
-    staff_user = link_line(runtime, webhook, worker, line, "samebatch")
-    citizen = make_citizen()
-    citizen.say(HIGH)
-    answer_questions(citizen, topic="hardship")
-    case = latest_case(db, citizen.user_id)
-    tap(webhook, worker, staff_user, f"a=ack&case={case.case_no}")
-    webhook.send_postback(staff_user, f"a=s&do=write&case={case.case_no}")
-    worker.run_until_idle()
+    staff_user, citizen, _case = staff_writing_to_citizen(make_citizen, runtime, webhook, worker, line, db,
+                                                          "samebatch")
     webhook.send_text(staff_user, "พรุ่งนี้ 10 โมงจะโทรไปนะคะ")
     webhook.send_text(citizen.user_id, "ได้ค่ะ รอสายนะคะ")  # stored before the worker runs
     worker.run_until_idle()

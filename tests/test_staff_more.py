@@ -11,7 +11,7 @@ from werkzeug.serving import make_server
 from models import CaseWork
 from simulator.app import STAFF_USER_ID, create_app
 from tests.conftest import FALLBACK_GROUP
-from tests.staff_helpers import link_line, make_staff
+from tests.staff_helpers import link_line, make_staff, staff_writing_to_citizen
 from tests.test_conversation import answer_questions, latest_case
 
 HIGH = "ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี"
@@ -142,15 +142,8 @@ def test_staff_see_the_photo_and_pin_of_a_case_in_their_scope_only(citizen, db, 
 
 def test_erasing_a_citizen_also_erases_what_staff_and_citizen_said_on_the_relay(
         make_citizen, runtime, webhook, worker, line, db, app):
-    make_staff(runtime, "maehia", "centre", center_id="TC-500109")
-    staff_user = link_line(runtime, webhook, worker, line, "maehia")
-    citizen = make_citizen()
-    citizen.say(HIGH)
-    answer_questions(citizen, topic="hardship")
-    case = latest_case(db, citizen.user_id)
-    webhook.send_postback(staff_user, f"a=ack&case={case.case_no}", source_group=FALLBACK_GROUP)
-    webhook.send_postback(staff_user, f"a=s&do=write&case={case.case_no}")
-    worker.run_until_idle()
+    staff_user, citizen, case = staff_writing_to_citizen(make_citizen, runtime, webhook, worker, line, db,
+                                                         "maehia")
     webhook.send_text(staff_user, "คุณสมหญิง บ้านเลขที่ 99 ใช่ไหมคะ")
     worker.run_until_idle()
     citizen.say("ใช่ค่ะ บ้านเลขที่ 99 ซอยวัด")
