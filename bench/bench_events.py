@@ -24,19 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_surge import (  # noqa: E402
-    BIN,
-    HOTLINE,
-    SECRET,
-    STAFF,
-    TOKEN,
-    SqliteDatabase,
-    base_env,
-    bench_stage,
-    plan,
-    procfile,
-    run_checked,
-)
+from bench.bench_surge import SqliteDatabase, bench_stage, plan, released  # noqa: E402
 from bench.bench_worker import store_backlog  # noqa: E402
 
 
@@ -58,15 +46,9 @@ def main(argv: list[str] | None = None) -> None:
     with bench_stage(tmp) as (_stack, _procs, platform):
         for rep in range(opts.repeat):
             db = SqliteDatabase(Path(tempfile.mkdtemp(dir=tmp)))
-            env = base_env(platform)
-            env.update(DATABASE_URL=db.url, HOTLINE_LINE_TO=HOTLINE, STAFF_FALLBACK_LINE_TO=STAFF)
-            release = procfile()["release"]
-            run_checked([str(BIN / release[0]), *release[1:]], env, ROOT)
+            env = released(platform, db.url)
             platform.clear()
-            runtime = Runtime.build(app_settings.from_env(dict(
-                os.environ, DATABASE_URL=db.url, LINE_CHANNEL_SECRET=SECRET, LINE_CHANNEL_ACCESS_TOKEN=TOKEN,
-                LINE_API_BASE_URL=platform.url, HOTLINE_LINE_TO=HOTLINE, STAFF_FALLBACK_LINE_TO=STAFF,
-                ENVIRONMENT="development")))
+            runtime = Runtime.build(app_settings.from_env(dict(os.environ, **env)))
             store_backlog(db.url, platform, plan(opts.events, opts.users))
             worker = worker_module.Worker(runtime)
             profiler = None

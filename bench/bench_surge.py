@@ -553,6 +553,16 @@ def base_env(platform: FakeLinePlatform) -> dict[str, str]:
     return env
 
 
+def released(platform: FakeLinePlatform, database_url: str) -> dict[str, str]:
+    """Our service's environment on a database, after the Procfile's release (migrate, seed)."""
+    env = base_env(platform)
+    env.update(DATABASE_URL=database_url, HOTLINE_LINE_TO=HOTLINE, STAFF_FALLBACK_LINE_TO=STAFF,
+               ADMIN_API_TOKEN="bench-admin")
+    release = procfile()["release"]
+    run_checked([str(BIN / release[0]), *release[1:]], env, ROOT)
+    return env
+
+
 def bench_echo(opts: Options, platform: FakeLinePlatform, procs: Processes) -> Result:
     """The echo bot under the load."""
     port = free_port()
@@ -586,11 +596,7 @@ def _signed(platform: FakeLinePlatform, user: str, text: str) -> tuple[bytes, st
 def our_service(opts: Options, platform: FakeLinePlatform, procs: Processes, db: Database,
                 workers: int, profile: str | None) -> Iterator[tuple[int, list[int]]]:
     """Our service on db (init-db, gunicorn, `workers` worker processes); yields port, worker pids."""
-    env = base_env(platform)
-    env.update(DATABASE_URL=db.url, HOTLINE_LINE_TO=HOTLINE, STAFF_FALLBACK_LINE_TO=STAFF,
-               ADMIN_API_TOKEN="bench-admin")
-    release = procfile()["release"]
-    run_checked([str(BIN / release[0]), *release[1:]], env, ROOT)
+    env = released(platform, db.url)
     port = free_port()
     started = [procs.start("web", gunicorn_command("bot:app", port), env, ROOT)]
     for i in range(workers):  # one "worker" is each of the Procfile's background processes

@@ -32,7 +32,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_surge import (  # noqa: E402
-    BIN,
     HOTLINE,
     PG_ADMIN_URL,
     SECRET,
@@ -41,12 +40,10 @@ from bench.bench_surge import (  # noqa: E402
     PostgresDatabase,
     SqliteDatabase,
     background_kinds,
-    base_env,
     bench_stage,
     plan,
     postgres_answers,
-    procfile,
-    run_checked,
+    released,
     worker_command,
 )
 from simulator import events  # noqa: E402
@@ -140,11 +137,7 @@ def main(argv: list[str] | None = None) -> None:
             db = (SqliteDatabase(Path(tempfile.mkdtemp(dir=tmp))) if opts.database == "sqlite"
                   else PostgresDatabase(PG_ADMIN_URL, f"bench_worker_{os.getpid()}_{tag}"))
             stack.callback(db.close)
-            env = base_env(platform)
-            env.update(DATABASE_URL=db.url, HOTLINE_LINE_TO=HOTLINE, STAFF_FALLBACK_LINE_TO=STAFF)
-            release = procfile()["release"]
-            run_checked([str(BIN / release[0]), *release[1:]], env, ROOT)
-            return db, env
+            return db, released(platform, db.url)
 
         order = plan(opts.events, opts.users)
         db, env = fresh("run")
