@@ -16,7 +16,7 @@ from handlers import messages as m
 from handlers.outbox import queue_push
 from handlers.phone import format_phone
 from models import Case, CaseCounter, CaseStatus, Center, LineUser, Urgency, utcnow
-from models.base import insert_ignore
+from models.base import get_without_flush, insert_ignore
 from referral.routing import ack_deadline, department_name, route
 from settings import Settings
 
@@ -54,7 +54,10 @@ def allocate_case_no(session: Session, now: datetime) -> tuple[int, int, str]:
     # The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite): concurrent
     # workers queue here, and a rolled-back case gives its number back. The year's row is
     # created only when the UPDATE finds none (once a year), not tried before every case.
-    seq = session.execute(_NEXT_SEQ, {"of_year": year}).scalar()
+    # The counter's row is all it touches: what the batch has pending is written later, in
+    # one flush, not now.
+    with session.no_autoflush:
+        seq = session.execute(_NEXT_SEQ, {"of_year": year}).scalar()
     if seq is None:
         insert_ignore(session, CaseCounter, {"year": year, "last_seq": 0}, ["year"])
         seq = session.execute(_NEXT_SEQ, {"of_year": year}).scalar_one()
@@ -83,7 +86,7 @@ def subject_label(subject: str | None, age_group: str | None, lang: str = "th",
 
 def _resolve_center(session: Session, center_id: str, chain: tuple[str, ...]) -> Center | None:
     for candidate in (center_id, *chain):
-        center = session.get(Center, candidate)
+        center = get_without_flush(session, Center, candidate)
         if center is not None and center.active:
             return center
     return None
@@ -183,7 +186,7 @@ def hotline_targets(session: Session, settings: Settings) -> list[str]:
     # Read once per session (a worker's batch asked for it at every alert and detail, and a
     # directory without the entry meant a SELECT each time, after a flush).
     if "hotline_center" not in session.info:
-        session.info["hotline_center"] = session.get(Center, "HOTLINE")
+        session.info["hotline_center"] = get_without_flush(session, Center, "HOTLINE")
     hotline = session.info["hotline_center"]
     for extra in hotline.line_targets() if hotline else []:
         if extra not in targets:

@@ -21,6 +21,7 @@ from handlers.outbox import queue_push, queue_reply
 from handlers.richmenu import answer_privacy
 from handlers.turn import Input, Turn
 from models import Attachment, Case, Center, Conversation, LineGroup, LineUser, OutboundMessage
+from models.base import get_without_flush
 from settings import Settings
 
 MEDIA_TYPES = ("image", "video", "audio", "file")
@@ -90,13 +91,24 @@ def conversation_for(session: Session, chat_id: str) -> Conversation:
 
 
 LAST_SEEN_PRECISION = timedelta(minutes=1)
+_NEW_USERS = "line_users_absent"
+
+
+def prefetch_line_users(session: Session, user_ids: list[str]) -> None:
+    """Read these citizens' rows in one statement (the session holds them) and note the ones
+    that have none yet: their first message adds the row without looking for it again (in a
+    surge that lookup, and the flush before it, came once for every new person)."""
+    found = {u.user_id for u in session.scalars(select(LineUser).where(LineUser.user_id.in_(user_ids)))}
+    session.info.setdefault(_NEW_USERS, set()).update(u for u in user_ids if u not in found)
 
 
 def _touch_user(ctx: Ctx, following: bool | None = None) -> LineUser | None:
     if not ctx.user_id or ctx.in_group:
         return None
-    user = ctx.session.get(LineUser, ctx.user_id)
+    absent = ctx.session.info.get(_NEW_USERS, set())
+    user = None if ctx.user_id in absent else get_without_flush(ctx.session, LineUser, ctx.user_id)
     if user is None:
+        absent.discard(ctx.user_id)  # from now on the session has it
         user = LineUser(user_id=ctx.user_id, first_seen_at=ctx.now, following=True)
         ctx.session.add(user)
     if user.last_seen_at is None or ctx.now - user.last_seen_at > LAST_SEEN_PRECISION:

@@ -14,12 +14,12 @@ from sqlalchemy import delete, func, or_, select, update
 from handlers import conversation as flow
 from handlers import loose_attachments, ratelimit, staff_core
 from handlers.cases import prefetch_recent_cases
-from handlers.events import EventOutcome, handle_event
+from handlers.events import EventOutcome, handle_event, prefetch_line_users
 from handlers.loading import LOADING_SECONDS, loading_seconds, queued_messages
 from handlers.outbox import queue_push
 from handlers.sender import LineSender
 from handlers.staff_actions import prefetch_relay_cases
-from models import Case, Conversation, InboundEvent, LineUser, utcnow
+from models import Case, Conversation, InboundEvent, utcnow
 from models.base import insert_ignore
 from models.inbox import MOVED_COLUMNS, InboxEvent
 from models.line import EventStatus
@@ -152,7 +152,7 @@ class EventQueue:
         if cases:
             s.scalars(select(Case).where(Case.id.in_(cases))).all()
         users = [c for c in chats if c.startswith("U")]
-        s.scalars(select(LineUser).where(LineUser.user_id.in_(users))).all()
+        prefetch_line_users(s, sorted(set(users)))
         ratelimit.count_recent(s, sorted(set(users)), utcnow())
         prefetch_recent_cases(s, sorted(set(users)))
         prefetch_relay_cases(s, sorted(set(users)), utcnow())
