@@ -424,38 +424,49 @@ def wait_for_reply(platform: FakeLinePlatform, user: str, seconds: float) -> boo
 
 
 class CpuMeter:
-    """How busy the machine was during a run, and how much of that was this benchmark."""
+    """How busy the machine was during a run, how much of that was this benchmark, and
+    which of its processes took it (where the time goes when the cores are shared)."""
 
     def __init__(self, procs: Processes) -> None:
         self.procs = procs
         self.start = self._snapshot()
 
-    def _snapshot(self) -> tuple[float, float, float]:
-        """(machine busy CPU s, machine total CPU s, our CPU s) since boot."""
+    def _snapshot(self) -> tuple[float, float, dict[str, float]]:
+        """(machine busy CPU s, machine total CPU s, CPU s of each child's session and of
+        this process — the load generator and the fake platform) since boot."""
         tick = os.sysconf("SC_CLK_TCK")
         with open("/proc/stat") as f:
             cpu = [int(x) for x in f.readline().split()[1:]]
         idle = cpu[3] + cpu[4]
-        sessions = {c.pid for _, c in self.procs.children}
-        ours = 0
+        sessions = {c.pid: name for name, c in self.procs.children}
+        ours: Counter[str] = Counter()
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
                 fields = stat.read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
             if int(fields[3]) in sessions:
-                ours += int(fields[11]) + int(fields[12])
+                ours[sessions[int(fields[3])]] += (int(fields[11]) + int(fields[12])) / tick
         me = resource.getrusage(resource.RUSAGE_SELF)
-        return (sum(cpu) - idle) / tick, sum(cpu) / tick, ours / tick + me.ru_utime + me.ru_stime
+        ours["load generator + fake LINE"] += me.ru_utime + me.ru_stime
+        return (sum(cpu) - idle) / tick, sum(cpu) / tick, ours
 
     def report(self) -> str:
-        """Busy shares of all cores since the start: whole machine, this benchmark, others."""
+        """Busy shares of all cores since the start: whole machine, this benchmark, others;
+        then the CPU seconds of each of the benchmark's processes."""
         end = self._snapshot()
-        busy, total, ours = (e - s for e, s in zip(end, self.start, strict=True))
+        busy, total = end[0] - self.start[0], end[1] - self.start[1]
         if total <= 0:
             return ""
+        used = {name: s - self.start[2].get(name, 0.0) for name, s in end[2].items()}
+        ours = sum(used.values())
+        # A process that exited during the run is missing from the end's snapshot: its CPU
+        # is left out here rather than guessed.
+        split = ", ".join(f"{name} {s:.1f}" for name, s in sorted(used.items(), key=lambda kv: -kv[1])
+                          if s >= 0.05)
         return (f"CPU during the run: machine {100 * busy / total:.0f} % busy, this benchmark "
-                f"{100 * ours / total:.0f} %, other processes {100 * max(0.0, busy - ours) / total:.0f} %")
+                f"{100 * ours / total:.0f} %, other processes {100 * max(0.0, busy - ours) / total:.0f} %"
+                f"\n    CPU seconds: {split}")
 
 
 def pct(values: list[float], p: float) -> float:
