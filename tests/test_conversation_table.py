@@ -66,7 +66,11 @@ def test_state_lists_come_from_the_table() -> None:
 def put_in_state(runtime, citizen, state: str) -> None:
     """Bring the citizen's conversation to `state` with the answers that state implies."""
     if state in (st.EMERGENCY_PLACE, st.EMERGENCY_PHONE):
+        with runtime.transaction() as s:  # a fresh emergency, whatever the last input left
+            s.execute(update(Conversation).where(Conversation.chat_id == citizen.user_id)
+                      .values(state=st.IDLE, case_id=None, data={}))
         citizen.say(EMERGENCY_STORY)
+        assert conversation_state_in(runtime, citizen) in (st.EMERGENCY_PLACE, st.EMERGENCY_PHONE)
         data = None if state == st.EMERGENCY_PLACE else {"place": {}}
     else:
         data = {} if state in (st.IDLE, st.ASK_PROBLEM, st.ASK_INFO) else dict(ANSWERED)
@@ -87,6 +91,11 @@ def put_in_state(runtime, citizen, state: str) -> None:
         if data is not None:
             conv.data = {**(conv.data or {}), **data}
         conv.state, conv.updated_at = state, utcnow()
+
+
+def conversation_state_in(runtime, citizen) -> str:
+    with runtime.transaction() as s:
+        return s.get(Conversation, citizen.user_id).state
 
 
 def conversation_state(db, citizen) -> str:
@@ -153,6 +162,19 @@ def test_no_state_traps_the_citizen_whatever_they_send(citizen, db, runtime, wor
         assert any(s != state for s in seen), f"{state} stayed put on {kind} twice"
         if any(s == st.IDLE for s in seen) and state in (st.EMERGENCY_PLACE, st.EMERGENCY_PHONE):
             assert latest_case(db, citizen.user_id).urgency == "emergency"
+
+
+@pytest.mark.parametrize("state", [st.EMERGENCY_PLACE, st.EMERGENCY_PHONE])
+def test_an_emergency_question_with_no_case_behind_it_asks_on_the_ordinary_path(
+        citizen, db, runtime, state):
+    citizen.say(EMERGENCY_STORY)
+    with runtime.transaction() as s:
+        s.execute(update(Conversation).where(Conversation.chat_id == citizen.user_id)
+                  .values(state=state, case_id=None))
+    for _ in range(2):
+        citizen.postback("a=an_old_button&v=1")
+        assert citizen.last
+    assert conversation_state(db, citizen) not in (st.EMERGENCY_PLACE, st.EMERGENCY_PHONE)
 
 
 def test_a_conversation_stored_before_the_emergency_states_keeps_its_emergency(citizen, db, runtime):

@@ -233,11 +233,19 @@ def _run(turn: Turn, event: str, given: Input) -> None:
     conv.state = after
 
 
+_ORDINARY_OF = {EMERGENCY_PLACE: ASK_PLACE, EMERGENCY_PHONE: ASK_PHONE}
+
+
 def _current_state(conv: Conversation) -> str:
     if conv.state not in TABLE:
         return IDLE
     if conv.case_id and conv.state in LEGACY_EMERGENCY:
         return LEGACY_EMERGENCY[conv.state]  # rows written before the emergency states existed
+    if not conv.case_id and conv.state in _ORDINARY_OF:
+        # An emergency question with no case behind it (a row edited by hand, a lost write):
+        # the ordinary questions ask the same and open the case at the end, never a crash.
+        log.warning("conversation: %s with no case; asking on the ordinary path", conv.state)
+        return _ORDINARY_OF[conv.state]
     return conv.state
 
 
