@@ -22,7 +22,7 @@ TRAINING_FILES = (
     "train_former_v4.jsonl", "train_former_v5.jsonl", "train_former_v6.jsonl",
     "train_former_v7.jsonl", "train_gaps_v7.jsonl",
 )
-HELDOUT_FILE = "heldout_v12.jsonl"  # the newest set never trained on (README)
+HELDOUT_FILE = "heldout_v13.jsonl"  # the newest set never trained on (README)
 
 
 @cache
