@@ -33,6 +33,9 @@ class Settings:
     worker_poll_seconds: float = 0.1
     line_timeout_seconds: float = 5.0
     outbox_concurrency: int = 8
+    # Worker processes lower their CPU priority by this much (os.nice): on a machine they share
+    # with the web, the webhook answers LINE first and the queue catches up a moment later.
+    worker_nice: int = 10
     rate_limit_per_minute: int = 20
     conversation_idle_minutes: int = 30
     privacy_notice_version: str = "2026-11"
@@ -129,5 +132,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
     for name in ("case_retention_days", "contact_retention_days"):
         if values.get(name, 1) < 1:
             raise SettingsError(f"{name.upper()} must be at least 1 day")
+    if not 0 <= values.get("worker_nice", 0) <= 19:
+        raise SettingsError("WORKER_NICE must be between 0 (no change) and 19")
     settings = Settings(**values)
     return replace(settings, database_url=normalize_database_url(settings.database_url))

@@ -18,6 +18,8 @@ from simulator import events as ev
     ({"PORT": "eighty"}, "PORT must be a int"),
     ({"EMBEDDED_WORKER": "maybe"}, "EMBEDDED_WORKER must be true or false"),
     ({"ENVIRONMENT": "staging"}, "ENVIRONMENT must be"),
+    ({"WORKER_NICE": "-5"}, "WORKER_NICE must be between"),
+    ({"WORKER_NICE": "20"}, "WORKER_NICE must be between"),
 ])
 def test_bad_settings_fail_with_a_clear_message(env, message):
     with pytest.raises(SettingsError, match=message):

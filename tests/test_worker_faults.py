@@ -116,8 +116,8 @@ def test_ten_messages_from_one_user_in_the_same_second_are_answered_in_order(web
     assert_delivered_exactly_once_in_order(db, line, user)
 
 
-def _worker_process(runtime, line) -> subprocess.Popen:
-    env = dict(os.environ, DATABASE_URL=runtime.settings.database_url, LINE_CHANNEL_SECRET=SECRET,
+def _worker_process(runtime, line, extra: dict[str, str] | None = None) -> subprocess.Popen:
+    env = dict(os.environ, **(extra or {}), DATABASE_URL=runtime.settings.database_url, LINE_CHANNEL_SECRET=SECRET,
                LINE_CHANNEL_ACCESS_TOKEN=TOKEN, LINE_API_BASE_URL=line.url,
                HOTLINE_LINE_TO=HOTLINE_GROUP, STAFF_FALLBACK_LINE_TO=FALLBACK_GROUP,
                ADMIN_API_TOKEN=ADMIN_TOKEN, ENVIRONMENT="test", LINE_TIMEOUT_SECONDS="2",
@@ -181,3 +181,20 @@ def test_an_event_that_cannot_be_handled_is_retried_alone_and_its_batch_is_answe
     row = db.scalars(select(InboundEvent).where(InboundEvent.chat_id == broken)).one()
     assert row.status == "failed" and row.payload is None
     assert any("1300" in text for text in line.texts_to(broken))
+
+
+def test_a_worker_process_lowers_its_cpu_priority_as_configured(runtime, line):
+    """WORKER_NICE: the web answers LINE first on a machine it shares with the workers."""
+    env_nice = {"WORKER_NICE": "7"}
+    child = _worker_process(runtime, line, env_nice)
+    try:
+        def niceness() -> int | None:
+            try:  # /proc/<pid>/stat: field 19 is the nice value (after the command in parens)
+                fields = Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                return None
+            return int(fields[16])
+        _wait(lambda: niceness() == os.nice(0) + 7, limit=30, explain=lambda: niceness())
+    finally:
+        child.send_signal(signal.SIGTERM)
+        child.wait(timeout=20)
