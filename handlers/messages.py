@@ -72,6 +72,19 @@ def service_for(text: str) -> str | None:
     return None
 
 
+def names_benefits(text: str) -> bool:
+    """True when a question names benefits in general ("เบี้ย", "สวัสดิการ") but no service."""
+    lowered = text.lower()
+    words = (_load("answers.yaml").get("benefits") or {}).get("words") or ()
+    return any(str(word).lower() in lowered for word in words)
+
+
+def service_buttons(lang: str) -> list[Item]:
+    """Buttons that each ask about one of the top services (their labels name the service)."""
+    menu = (_load("answers.yaml").get("benefits") or {}).get("menu") or ()
+    return [say(str(entry.get(lang) or entry["th"])) for entry in menu]
+
+
 def service_answer(name: str, lang: str = "th") -> str:
     """What to bring, where to apply and a phone, for one service."""
     entry = _services()[name]

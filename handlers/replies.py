@@ -132,6 +132,19 @@ def says_yes(text: str) -> bool:
     return not says_no(cleaned) and bool(_pattern("affirmative").search(cleaned))
 
 
+def preface_only(text: str) -> str | None:
+    """"ask" for a message that only announces a question ("ขอสอบถามหน่อยค่ะ", "I have a
+    question"), "tell" for one that only announces a request or a story ("มีเรื่องจะแจ้งค่ะ",
+    "ขอปรึกษาหน่อยครับ"), else None: the question or the story itself is still to come."""
+    cleaned = clean(text)
+    if not cleaned or len(cleaned) > 40:
+        return None
+    for kind in ("ask", "tell"):
+        if _pattern(f"{kind}_preface").match(cleaned) and _pattern(f"{kind}_preface_core").search(cleaned):
+            return kind
+    return None
+
+
 def is_answer_word_only(text: str) -> bool:
     """True when a text is only yes/no words ('ไม่ใช่ค่ะ', 'ได้เลย', 'no thanks'), with nothing
     of a story in it ('ขาไม่ดี' is not)."""

@@ -169,7 +169,7 @@ def ask_problem(turn: Turn) -> str:
 
 def ask_info(turn: Turn) -> str:
     """After 'ask a question': ask the question."""
-    turn.say(m.text(m.t("ask_info", turn.lang), [m.cancel_button(turn.lang)]))
+    turn.say(m.text(m.t("ask_info", turn.lang), _with_cancel(turn, m.service_buttons(turn.lang))))
     return ASK_INFO
 
 

@@ -27,7 +27,7 @@ from handlers.conversation.questions import (
     place_label,
     place_obj,
 )
-from handlers.conversation.states import ASK_PROBLEM, IDLE
+from handlers.conversation.states import ASK_INFO, ASK_PROBLEM, IDLE
 from handlers.discreet import safety_tip
 from handlers.phone import find_phone, format_phone
 from handlers.turn import Input, Turn
@@ -547,6 +547,16 @@ def start_inquiry(turn: Turn, given: Input, cls: Any) -> str:
     lang = turn.lang
     service = m.service_for(given.text)
     topic = m.service_topic(service) if service else cls.topic
+    if not service and topic == taxonomy.NONE and (
+            replies.preface_only(replies.without_opening(given.text)) == "ask" or m.names_benefits(given.text)):
+        # "สอบถามเรื่องเบี้ยค่ะ": which benefit (once), never "outside our work".
+        if turn.data.get("asked_which_service"):
+            turn.say(m.text(m.t("which_service_unclear", lang), m.main_menu(lang)))
+            turn.forget()
+            return IDLE
+        turn.remember(asked_which_service=True)
+        turn.say(m.text(m.t("which_service", lang), m.service_buttons(lang) + [m.cancel_button(lang)]))
+        return ASK_INFO
     turn.remember(kind="inquiry", topic=topic, service=service, description=given.text,
                   urgency=Urgency.NORMAL)
     turn.say(m.text(m.service_answer(service, lang) if service else m.inquiry_answer(topic, lang)))
@@ -732,6 +742,11 @@ def idle_text(turn: Turn, given: Input) -> str:
         if cls.urgency != Urgency.EMERGENCY and not cls.emergency_uncertain:
             return answer_follow_up(turn, given)
         return route_first_message(turn, given, cls)
+    preface = replies.preface_only(replies.without_opening(given.text))
+    if preface is not None:
+        # "ขอสอบถามหน่อยค่ะ", "มีเรื่องจะแจ้งค่ะ": the question or the story is still to come.
+        set_language(turn, classify(given.text).language, given.text)
+        return ask_info(turn) if preface == "ask" else ask_problem(turn)
     return received_first_message(turn, given)
 
 
