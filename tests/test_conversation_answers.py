@@ -178,3 +178,14 @@ def test_an_answer_written_in_time_is_not_expired_by_a_worker_backlog(webhook, l
     texts = line.texts_to(user)
     assert "ยกเลิกแล้ว" in texts[-1] and not any("หมดเวลา" in t for t in texts)
 
+
+
+@pytest.mark.parametrize("typed,subject", [("สามีตีค่ะ", "self"), ("ผัวตีหนู", "self"),
+                                           ("แฟนทำร้ายหนูค่ะ", "self"), ("โดนแฟนทำร้ายค่ะ", "self"),
+                                           ("สามีตีลูกค่ะ", "other"), ("แม่โดนพ่อตีค่ะ", "other")])
+def test_partner_harming_the_writer_is_the_writer_who_needs_help(citizen, db, typed, subject):
+    citizen.say("ทะเลาะกันในบ้านบ่อยค่ะ")
+    assert "ตัวฉันเอง" in citizen.labels()  # the bot asks who needs help
+    citizen.say(typed)
+    answer_questions(citizen, age="ผู้ใหญ่")
+    assert latest_case(db, citizen.user_id).subject == subject
