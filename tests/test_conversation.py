@@ -203,6 +203,28 @@ def test_invalid_phone_is_asked_again_and_can_be_declined(citizen, db):
     assert case is not None and case.phone is None
 
 
+@pytest.mark.parametrize("typed", ["0812345", "081-234-56", "เบอร์ 0812 3456 ค่ะ"])
+def test_a_rejected_number_is_not_kept_as_part_of_the_story(citizen, db, line, typed):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    answer_until(citizen, "ไม่สะดวกให้เบอร์")
+    citizen.say(typed)
+    assert "ไม่ถูกต้อง" in citizen.text()
+    citizen.say(typed)  # twice: the question gives up and moves on
+    answer_questions(citizen, topic="hardship")
+    case = latest_case(db, citizen.user_id)
+    assert case.phone is None and typed not in case.description and "234" not in case.description
+
+
+def test_a_rejected_number_in_an_emergency_is_not_sent_as_more_details(citizen, db, line):
+    citizen.say("ช่วยด้วย สามีกำลังเมาอาละวาด เอามีดไล่ฟันหนู ตอนนี้หนูล็อกห้องน้ำอยู่")
+    citizen.share_location(13.618, 100.694, address="บางพลีใหญ่ บางพลี สมุทรปราการ")
+    citizen.say("0812345")
+    assert "ไม่ถูกต้อง" in citizen.text()
+    case = latest_case(db, citizen.user_id)
+    assert "0812345" not in case.description
+    assert not any("0812345" in t for t in line.texts_to(HOTLINE_GROUP))
+
+
 def test_declining_consent_shares_nothing(citizen, db):
     citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
     answer_until(citizen, "ไม่ยินยอม", topic="hardship")

@@ -59,11 +59,12 @@ def _own_mark(turn: Turn) -> dict[str, Any]:
     return dict(mark) if mark.get("state") == turn.conv.state else {}
 
 
-def retry(turn: Turn, given: Input, intro: str = "not_understood") -> str:
-    """An input the question cannot use: keep its words, ask once more, then move on."""
+def retry(turn: Turn, given: Input, intro: str = "not_understood", keep: bool = True) -> str:
+    """An input the question cannot use: keep its words (unless `keep` is False), ask once
+    more, then move on."""
     state = turn.conv.state
     kept = False
-    if given.kind == "text" and given.text.strip():
+    if keep and given.kind == "text" and given.text.strip():
         kept = _keep_words(turn, given.text)
     mark = _own_mark(turn)
     if (kept and state in _ASKED_BACK and not mark.get("question")
@@ -159,7 +160,8 @@ _UNKNOWN_ONLY_CHARS = 12  # "ไม่สะดวกบอก", "don't know": l
 def skip_own_field(turn: Turn, given: Input) -> str:
     """'ไม่ทราบ' / 'ไม่สะดวกบอก' / 'skip' to the question asked."""
     field = FIELD_OF[turn.conv.state]
-    if given.kind == "text" and len(replies.clean(given.text)) > _UNKNOWN_ONLY_CHARS:
+    if given.kind == "text" and len(replies.clean(given.text)) > _UNKNOWN_ONLY_CHARS and not (
+            field == "phone" and only_a_number(given.text)):
         # "ไม่รู้ค่ะ อยู่ใกล้ปอยเปต": the words after "don't know" still reach the staff.
         _keep_words(turn, given.text)
     if field == "phone" and given.kind == "text" and replies.asks_not_to_be_called(given.text):
@@ -628,10 +630,23 @@ def typed_phone(turn: Turn, given: Input) -> str:
         # "ไม่มีค่ะ", "ไม่สะดวก" are a refusal; "ไม่มีเงินซื้อยา" is more of the story.
         if replies.declines_phone(given.text) or replies.clean(given.text) in _NO_NUMBER:
             return declined_phone(turn, given)
-        return retry(turn, given, intro="phone_invalid")
+        # A refused number ("0812345") is no part of the story: not kept, never sent as details.
+        return retry(turn, given, intro="phone_invalid", keep=not only_a_number(given.text))
     _settle_phone(turn, phone)
     _keep_call_wishes(turn, given.text, phone)
     return q.next_question(turn)
+
+
+_NUMBER_RUN = re.compile(r"[+(]?\d[\d\s\-().]*")
+_PHONE_WORDS = re.compile(r"เบอร์(?:โทร(?:ศัพท์)?)?|โทร(?:ศัพท์)?|มือถือ|\btel\b\.?|\bphone\b|\bnumber\b|\bmy\b|\bis\b",
+                          re.IGNORECASE)
+
+
+def only_a_number(text: str) -> bool:
+    """True when a text is a number and little else ("0812345", "เบอร์ 0812 3456 ค่ะ")."""
+    digits = taxonomy.arabic_digits(text)
+    rest = _PHONE_WORDS.sub(" ", _NUMBER_RUN.sub(" ", digits))
+    return any(ch.isdigit() for ch in digits) and len(replies.clean(rest)) < 4
 
 
 def _keep_call_wishes(turn: Turn, text: str, phone: str) -> None:
