@@ -449,6 +449,48 @@ def _renormalised(ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
 
 
 def _override(topic: str, info: Analysis, probs: dict[str, float]) -> str:
+    """Apply the safety and protective-topic rules of topics.yaml, then the loan-shark rule."""
+    return _debt_not_family(_protective_topic(topic, info, probs), info)
+
+
+# Topics a creditor's threats were misread as: the threat words, not who makes them.
+_DEBT_MISREAD = frozenset({"domestic_violence", "child_protection", "women_family"})
+_HARM_GROUPS = ("violence", "threat", "kill_threat", "violence_ongoing", "violence_habit", "sexual")
+_PARTNER_REACH = 40  # characters from a partner word to the harm it does ("ผัวไปกู้… แล้วมาตีหนู")
+_THREATENED = re.compile(r"(?:ขู่|จะ|ว่า)\s*$")
+
+
+def _debt_not_family(topic: str, info: Analysis) -> str:
+    """A loan shark's threats ("เจ้าหนี้นอกระบบขู่จะทำร้ายลูกเมีย") are hardship, not domestic
+    violence or child protection: unless a partner does the harm, a child's age is written or
+    a child is hurt (not only threatened)."""
+    if topic not in _DEBT_MISREAD or not (_active(info.cues, "loan_shark") or _active(info.cues, "creditor")):
+        return topic
+    if any(age_bucket(a) == "child" for a in info.ages) or _child_hurt(info) or _partner_harms(info):
+        return topic
+    return "hardship"
+
+
+def _child_hurt(info: Analysis) -> bool:
+    """Tell whether a child is hurt ("ตีลูก"), not only threatened ("ขู่จะทำร้ายลูก")."""
+    hit = info.cues.get("child_hit")
+    starts = hit.starts if hit and hit.active else ()
+    return any(not _THREATENED.search(info.text[max(0, s - 8):s]) for s in starts)
+
+
+def _partner_harms(info: Analysis) -> bool:
+    """Tell whether a partner word comes shortly before a harm with no creditor between them."""
+    spouse = info.cues.get("spouse")
+    if spouse is None or not spouse.active:
+        return False
+    creditor = info.cues.get("creditor")
+    creditors = creditor.starts if creditor else ()
+    harms = [h for name in _HARM_GROUPS if (cue := info.cues.get(name)) and cue.active for h in cue.starts]
+    return any(0 <= h - s <= _PARTNER_REACH and not any(s < c < h for c in creditors)
+               for s in spouse.starts for h in harms)
+
+
+def _protective_topic(topic: str, info: Analysis, probs: dict[str, float]) -> str:
     """Apply the safety and protective-topic rules of topics.yaml."""
     self_harm = info.cues.get("self_harm")
     # The model must not rule suicide out entirely: a self-harm phrase in, say, a funeral

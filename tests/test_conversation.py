@@ -527,3 +527,10 @@ def test_a_vague_problem_over_the_webhook_is_asked_about_not_guessed(citizen):
     labels = citizen.labels()
     assert "อื่นๆ" in labels
     assert topic_label(classify(text).topic) in labels
+
+
+def test_a_loan_sharks_threats_go_to_the_welfare_department_not_family_violence(citizen, db):
+    citizen.say("เจ้าหนี้นอกระบบขู่จะทำร้ายลูกเมียผม ดอกโหดมาก จ่ายไม่ไหวแล้ว")
+    answer_questions(citizen, age="ผู้ใหญ่")
+    case = latest_case(db, citizen.user_id)
+    assert (case.topic, case.department) == ("hardship", "DSDW")
