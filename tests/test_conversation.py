@@ -534,3 +534,15 @@ def test_a_loan_sharks_threats_go_to_the_welfare_department_not_family_violence(
     answer_questions(citizen, age="ผู้ใหญ่")
     case = latest_case(db, citizen.user_id)
     assert (case.topic, case.department) == ("hardship", "DSDW")
+
+
+@pytest.mark.parametrize("story,about", [
+    ("เจ้าหน้าที่ศูนย์พูดจาไม่สุภาพ ตะคอกใส่ผม อยากร้องเรียนครับ", "เรื่อง: ร้องเรียน\n"),
+    ("ร้องเรียนค่ะ ขอเงินช่วยเหลือฉุกเฉินไปสามเดือน เจ้าหน้าที่ไม่สนใจเลย",
+     "เรื่อง: ร้องเรียน · เดือดร้อนค่าครองชีพ\n"),
+])
+def test_a_complaint_summary_names_no_topic_it_does_not_have_and_asks_no_one_in_need(citizen, story, about):
+    citizen.say(story)
+    answer_until(citizen, "ยืนยัน")
+    assert about in citizen.text()
+    assert "ผู้ต้องการความช่วยเหลือ" not in citizen.text()

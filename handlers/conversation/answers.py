@@ -337,7 +337,7 @@ def chose_topic(turn: Turn, given: Input) -> str:
     topic = given.params.get("v", "none")
     if topic not in taxonomy.topics() or topic == taxonomy.NONE:
         topic = "hardship"  # "something else": the welfare department screens it
-    turn.remember(topic=topic)
+    turn.remember(topic=topic, topic_guessed=False)
     age = taxonomy.topic(topic).age_group
     if age:
         turn.remember(age_group=age)

@@ -574,8 +574,18 @@ def start_complaint(turn: Turn, given: Input, cls: Any) -> str:
     turn.say(m.text(m.t("complaint_intro", turn.lang)))
     turn.remember(kind="complaint", topic=cls.topic if cls.topic != taxonomy.NONE else "hardship",
                   urgency=Urgency.NORMAL, description=given.text)
+    if not _names_a_topic(given.text, cls):
+        turn.remember(topic_guessed=True)  # the summary says "ร้องเรียน", not a made-up topic
     remember_early_answers(turn, given.text, cls)
     return advance(turn)
+
+
+def _names_a_topic(text: str, cls: Any) -> bool:
+    """Whether a complaint is about a matter of its own: a complaint about staff with no service
+    named is filed as hardship (the welfare department screens it), with no hardship words."""
+    from intents.classifier import analyse
+
+    return cls.topic != taxonomy.NONE and (cls.topic != "hardship" or "hardship" in analyse(text).cues)
 
 
 def answer_follow_up(turn: Turn, given: Input, cls: Any = None) -> str:
