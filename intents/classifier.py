@@ -449,8 +449,22 @@ def _renormalised(ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
 
 
 def _override(topic: str, info: Analysis, probs: dict[str, float]) -> str:
-    """Apply the safety and protective-topic rules of topics.yaml, then the loan-shark rule."""
-    return _debt_not_family(_protective_topic(topic, info, probs), info)
+    """Apply the safety and protective-topic rules of topics.yaml, then the homeless-family and
+    loan-shark rules."""
+    return _debt_not_family(_homeless_family(_protective_topic(topic, info, probs), info), info)
+
+
+# A child hurt or in danger: child protection, whoever is with the child.
+_CHILD_HARM_GROUPS = ("violence", "child_hit", "child_danger", "sexual", "abandoned_child", "confinement")
+
+
+def _homeless_family(topic: str, info: Analysis) -> str:
+    """A parent with their child and nowhere to sleep ("แม่ลูกอ่อนนอนข้างถนน") is a homeless
+    family (the child noted), not a child alone: unless the child is hurt or in danger."""
+    if topic != "child_protection" or not (_active(info.cues, "homeless")
+                                           and _active(info.cues, "parent_with_child")):
+        return topic
+    return topic if any(_active(info.cues, name) for name in _CHILD_HARM_GROUPS) else "homeless"
 
 
 # Topics a creditor's threats were misread as: the threat words, not who makes them.
@@ -518,6 +532,8 @@ def _protective_topic(topic: str, info: Analysis, probs: dict[str, float]) -> st
         needed = rule.get("when_cue")
         names = (needed,) if isinstance(needed, str) else tuple(needed or ())
         if not all(_active(info.cues, name) for name in names):
+            continue
+        if rule.get("unless_cue") and _active(info.cues, rule["unless_cue"]):
             continue
         return str(rule["to"])
     return topic

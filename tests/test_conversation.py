@@ -546,3 +546,11 @@ def test_a_complaint_summary_names_no_topic_it_does_not_have_and_asks_no_one_in_
     answer_until(citizen, "ยืนยัน")
     assert about in citizen.text()
     assert "ผู้ต้องการความช่วยเหลือ" not in citizen.text()
+
+
+def test_a_mother_with_her_baby_on_the_street_is_a_homeless_family_with_the_child_noted(citizen, db):
+    citizen.say("แม่ลูกอ่อนนอนข้างถนน")
+    answer_questions(citizen)
+    case = latest_case(db, citizen.user_id)
+    assert case.topic == "homeless" and case.department == taxonomy.department("homeless")
+    assert case.subject_age_group == "child"

@@ -344,3 +344,19 @@ LOAN_SHARK = [
 @pytest.mark.parametrize("text,topic", LOAN_SHARK)
 def test_loan_shark_threats_are_debt_unless_a_partner_or_a_child_is_harmed(text: str, topic: str) -> None:
     assert classify(text).topic == topic
+
+
+@pytest.mark.parametrize("text,topic", [
+    # a parent with the child: a homeless family (the child noted), not a child alone
+    ("แม่ลูกอ่อนนอนข้างถนน", "homeless"),
+    ("เห็นแม่ลูกอ่อนนอนข้างถนนหน้าเซเว่น", "homeless"),
+    ("มีผู้หญิงอุ้มลูกเล็กนอนใต้สะพาน", "homeless"),
+    # a child alone, or a child in danger beside the parent, is still child protection
+    ("เด็กอายุ 8 ขวบนอนข้างถนนคนเดียว", "child_protection"),
+    ("เด็กเร่ร่อนนอนข้างถนน", "child_protection"),
+    ("มีแม่ลูกอ่อนอุ้มเด็กทารกมานั่งขอทานที่สะพานลอยทุกวัน เด็กตัวมอมแมม ตากแดดทั้งวัน", "child_protection"),
+])
+def test_a_homeless_parent_with_a_child_is_homeless_unless_the_child_is_alone_or_in_danger(text, topic):
+    result = classify(text)
+    assert result.topic == topic
+    assert result.age_group == "child"
