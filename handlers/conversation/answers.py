@@ -351,7 +351,8 @@ def chose_subject(turn: Turn, given: Input) -> str:
     value = given.params.get("v")
     if value == "unknown":
         return skip_field(turn, "subject")
-    turn.remember(subject="self" if value == "self" else "other")
+    subject = "self" if value == "self" else "other"
+    turn.remember(subject=s.helped_by_request(subject, turn.data.get("description", "")))
     return q.advance(turn)
 
 

@@ -99,6 +99,7 @@ def remember_early_answers(turn: Turn, text: str, cls: Any) -> None:
         turn.remember(place=place_dict(place.best, text))
     subject = replies.subject_of_story(text) or cls.subject
     if subject:
+        subject = helped_by_request(subject, text)
         turn.remember(subject=subject)
     age = taxonomy.topic(cls.topic).age_group or cls.age_group
     if age == "child" and subject == "self" and replies.tells_own_hardship(text):
@@ -107,6 +108,14 @@ def remember_early_answers(turn: Turn, text: str, cls: Any) -> None:
         age = _written_age_group(text)
     if age:
         turn.remember(age_group=age)
+
+
+def helped_by_request(subject: str, text: str) -> str:
+    """Who needs help: a parent asking for the newborn grant ("หนูขอเงินอุดหนุนเด็กแรกเกิด",
+    "ตัวฉันเอง") asks for their child, so the child (someone else), never "self · child"."""
+    if subject == "self" and m.service_for(text) == "child_support_grant":
+        return "other"
+    return subject
 
 
 def _written_age_group(text: str) -> str | None:
