@@ -554,3 +554,30 @@ def test_a_mother_with_her_baby_on_the_street_is_a_homeless_family_with_the_chil
     case = latest_case(db, citizen.user_id)
     assert case.topic == "homeless" and case.department == taxonomy.department("homeless")
     assert case.subject_age_group == "child"
+
+
+def _cases_of(db, user_id):
+    from models import Case
+
+    db.expire_all()
+    return db.scalars(select(Case).where(Case.reporter_line_user_id == user_id)).all()
+
+
+def test_a_migrant_writing_again_during_the_emergency_questions_is_answered_in_their_script(citizen, db):
+    citizen.say("ကျွန်တော့်ကို ကူညီပါ အလုပ်ရှင်က ပိတ်ထားတယ်")
+    citizen.say("ကျွန်တော် အလုပ်ရှင်အိမ်မှာ ရှိတယ်")  # "I am at the employer's house"
+    assert "အကူအညီ လာနေပါပြီ" in citizen.text()  # help is coming, share a location: in Burmese
+    assert "แชร์ตำแหน่ง" in citizen.labels() and len(_cases_of(db, citizen.user_id)) == 1
+
+
+@pytest.mark.parametrize("again,script", [("ကူညီပါ", "အကူအညီ လာနေပါပြီ"), ("ကျွန်တော် ကြောက်တယ်", "စကားပြန်")])
+def test_a_migrant_writing_again_after_the_emergency_joins_the_open_case_in_their_script(citizen, db, line,
+                                                                                          again, script):
+    citizen.say("ကျွန်တော့်ကို ကူညီပါ အလုပ်ရှင်က ပိတ်ထားတယ်")
+    citizen.share_location(13.618, 100.694)
+    citizen.tap("ไม่สะดวกให้เบอร์")
+    case = latest_case(db, citizen.user_id)
+    citizen.say(again)
+    assert script in citizen.text() and case.case_no in citizen.text()
+    assert [k.case_no for k in _cases_of(db, citizen.user_id)] == [case.case_no]
+    assert again in latest_case(db, citizen.user_id).description

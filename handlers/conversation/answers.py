@@ -33,6 +33,7 @@ from handlers.conversation.states import (
 from handlers.flex import case_confirmation_for
 from handlers.phone import find_phone, format_phone, normalize_phone, without_phones
 from handlers.turn import Input, Turn
+from intents import detect_language
 from models import Urgency
 from privacy import record_consent
 from referral import Place, extract_place, locate_text
@@ -132,7 +133,7 @@ def _keep_words(turn: Turn, text: str) -> bool:
         if danger:
             # "เขามาแล้ว ถือมีด" at the phone question: the numbers again, never "invalid number".
             turn.say(*m.emergency_messages(turn.lang, case.topic))
-        turn.say(m.text(m.t("details_thanks", turn.lang)))
+        turn.say(m.text(_details_thanks(turn, text, case)))
         return True
     words = replies.clean(text)
     if len(words) < _STORY_MIN_CHARS or replies.is_unknown(text) or replies.is_answer_word_only(text):
@@ -141,6 +142,18 @@ def _keep_words(turn: Turn, text: str) -> bool:
     if not told.endswith(text.strip()):  # the give-up path may pass the same words again
         turn.remember(description=(told + "\n" + text.strip()).strip())
     return True
+
+
+def _details_thanks(turn: Turn, text: str, case: Any) -> str:
+    """"Received, sent to the staff" for words kept in an emergency; in Burmese, Lao or Khmer
+    the writer reads it in their script: help is coming (share a location), or we will call
+    back with an interpreter (send a number)."""
+    language = detect_language(text)
+    if language not in s.MIGRANT_LANGUAGES:
+        return m.t("details_thanks", turn.lang)
+    if turn.conv.state == EMERGENCY_PLACE:
+        return s.migrant_lines(language, "migrant_help_coming")
+    return s.migrant_lines(language, "migrant_callback", "\n\n", case_no=case.case_no)
 
 
 def skip_field(turn: Turn, field: str) -> str:

@@ -455,12 +455,22 @@ def _interpreter_note(language: str) -> str:
     return m.t("staff_interpreter", language=m.t(f"language_{language}"))
 
 
+def migrant_lines(language: str, key: str, sep: str = "\n", **values: Any) -> str:
+    """A text of texts.yaml in the writer's script (Burmese, Lao, Khmer), then Thai and English."""
+    return sep.join(m.t(key, lang, **values) for lang in (language, "th", "en"))
+
+
 def start_migrant(turn: Turn, given: Input, cls: Any) -> str:
     """Burmese, Lao or Khmer: danger → an emergency for the hotline and ATP; else a callback."""
     record_contact(turn, cls)
     text, language = given.text, cls.language
-    if replies.migrant_danger(text) or danger_now(cls, text):
-        note = m.text("\n".join(m.t("migrant_help_coming", lang) for lang in (language, "th", "en")))
+    danger = replies.migrant_danger(text) or danger_now(cls, text)
+    open_emergency = next((k for k in c.cases_of(turn.session, turn.user_id, limit=5) if k.is_open
+                           and k.urgency == Urgency.EMERGENCY and _recent(turn, k, RECENT_CASE_HOURS)), None)
+    if open_emergency is not None:
+        return _migrant_again(turn, open_emergency, text, language, danger)
+    if danger:
+        note = m.text(migrant_lines(language, "migrant_help_coming"))
         # The classifier's own reading when it has one (wanting to die, a husband's beating,
         # a fall); otherwise the worker held or exploited is a case for ATP.
         read = cls.urgency == Urgency.EMERGENCY and cls.topic != taxonomy.NONE
@@ -479,8 +489,26 @@ def start_migrant(turn: Turn, given: Input, cls: Any) -> str:
                           reporter=turn.user_id, language=language)
         case = c.create_case(turn.session, turn.settings, intake, None, turn.now)
         link_attachments(turn, case)
-    turn.say(m.text("\n\n".join(m.t("migrant_callback", lang, case_no=case.case_no)
-                                 for lang in (language, "th", "en")), m.main_menu("th")[3:]))
+    turn.say(m.text(migrant_lines(language, "migrant_callback", "\n\n", case_no=case.case_no),
+                    m.main_menu("th")[3:]))
+    turn.forget()
+    return IDLE
+
+
+def _migrant_again(turn: Turn, case: Case, text: str, language: str, danger: bool) -> str:
+    """Words from a migrant writer whose emergency case is open: they join it (the hotline reads
+    them at once), never a second case, and the answer is in the writer's script too."""
+    case.description = (case.description + "\n" + text).strip()
+    label = "⚠️ อันตรายตอนนี้" if danger else "ข้อความเพิ่ม"
+    c.add_details(turn.session, turn.settings, case, f"{label}: {text[:1000]}", public=m.t("staff_more_words"))
+    link_attachments(turn, case)
+    if danger:
+        turn.say(*m.emergency_messages("th", case.topic))
+        body = migrant_lines(language, "migrant_help_coming") + "\n" + case.case_no
+        turn.say(m.text(body, [m.location_button("th")] if not case.province_code else m.main_menu("th")[3:]))
+    else:
+        turn.say(m.text(migrant_lines(language, "migrant_callback", "\n\n", case_no=case.case_no),
+                        m.main_menu("th")[3:]))
     turn.forget()
     return IDLE
 
