@@ -84,11 +84,17 @@ def subject_of_story(text: str) -> str | None:
     lowered = text.lower()
     if _pattern("subject_bystander").search(lowered):
         return "other"
-    if _pattern("subject_victim").search(lowered):
+    if _pattern("subject_victim").search(lowered) or harmed_by_partner(lowered):
         return "self"
     if tells_own_hardship(text):
         return "self"  # "ตกงานมาสามเดือน ค่าเทอมลูกยังไม่มีจ่าย": the writer, with children named
     return None
+
+
+def harmed_by_partner(text: str) -> bool:
+    """True when a message opens with a partner harming the writer ("สามีตีค่ะ", "โดนแฟนทำร้าย"),
+    no third person harmed ("สามีตีลูก" is the child)."""
+    return bool(_pattern("subject_partner_harm").search(without_opening(text).lower()))
 
 
 def tells_own_hardship(text: str) -> bool:
@@ -230,7 +236,7 @@ def forgotten_words(text: str) -> str | None:
 def subject_from(text: str) -> str | None:
     """'self', 'other' or None from a typed answer to 'who needs help?'."""
     cleaned = clean(text)
-    if _pattern("subject_self").search(cleaned):
+    if _pattern("subject_self").search(cleaned) or harmed_by_partner(cleaned):
         return "self"
     if _pattern("subject_other").search(cleaned):
         return "other"

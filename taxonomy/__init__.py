@@ -31,12 +31,14 @@ class Topic:
 
 @dataclass(frozen=True)
 class Rule:
-    """A protective rule: topic `source` for a person of `age_group` becomes `target`."""
+    """A protective rule: topic `source` for a person of `age_group` becomes `target` (with
+    cue group `when_cue` in the message; never with `unless_cue`)."""
 
     source: str
     age_group: str
     target: str
     when_cue: str | None = None
+    unless_cue: str | None = None
 
 
 @cache
@@ -111,7 +113,7 @@ def more_protective(old: str, new: str) -> str:
 
 def protective_rules() -> tuple[Rule, ...]:
     """Return the protective rules in order."""
-    return tuple(Rule(r["from"], r["age_group"], r["to"], r.get("when_cue"))
+    return tuple(Rule(r["from"], r["age_group"], r["to"], r.get("when_cue"), r.get("unless_cue"))
                  for r in data()["protective"])
 
 
@@ -125,7 +127,7 @@ def protective_topic(name: str, age_groups: Iterable[str], cues: Iterable[str] =
     groups, found = set(age_groups), set(cues)
     for rule in protective_rules():
         if rule.source == name and rule.age_group in groups and \
-                (rule.when_cue is None or rule.when_cue in found):
+                (rule.when_cue is None or rule.when_cue in found) and rule.unless_cue not in found:
             return rule.target
     return name
 

@@ -203,6 +203,28 @@ def test_invalid_phone_is_asked_again_and_can_be_declined(citizen, db):
     assert case is not None and case.phone is None
 
 
+@pytest.mark.parametrize("typed", ["0812345", "081-234-56", "เบอร์ 0812 3456 ค่ะ"])
+def test_a_rejected_number_is_not_kept_as_part_of_the_story(citizen, db, line, typed):
+    citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
+    answer_until(citizen, "ไม่สะดวกให้เบอร์")
+    citizen.say(typed)
+    assert "ไม่ถูกต้อง" in citizen.text()
+    citizen.say(typed)  # twice: the question gives up and moves on
+    answer_questions(citizen, topic="hardship")
+    case = latest_case(db, citizen.user_id)
+    assert case.phone is None and typed not in case.description and "234" not in case.description
+
+
+def test_a_rejected_number_in_an_emergency_is_not_sent_as_more_details(citizen, db, line):
+    citizen.say("ช่วยด้วย สามีกำลังเมาอาละวาด เอามีดไล่ฟันหนู ตอนนี้หนูล็อกห้องน้ำอยู่")
+    citizen.share_location(13.618, 100.694, address="บางพลีใหญ่ บางพลี สมุทรปราการ")
+    citizen.say("0812345")
+    assert "ไม่ถูกต้อง" in citizen.text()
+    case = latest_case(db, citizen.user_id)
+    assert "0812345" not in case.description
+    assert not any("0812345" in t for t in line.texts_to(HOTLINE_GROUP))
+
+
 def test_declining_consent_shares_nothing(citizen, db):
     citizen.say("ตกงานมาสามเดือน ไม่มีเงินซื้อข้าว ค่าเช่าบ้านก็ค้าง ไม่รู้จะทำยังไงดี")
     answer_until(citizen, "ไม่ยินยอม", topic="hardship")
@@ -505,3 +527,57 @@ def test_a_vague_problem_over_the_webhook_is_asked_about_not_guessed(citizen):
     labels = citizen.labels()
     assert "อื่นๆ" in labels
     assert topic_label(classify(text).topic) in labels
+
+
+def test_a_loan_sharks_threats_go_to_the_welfare_department_not_family_violence(citizen, db):
+    citizen.say("เจ้าหนี้นอกระบบขู่จะทำร้ายลูกเมียผม ดอกโหดมาก จ่ายไม่ไหวแล้ว")
+    answer_questions(citizen, age="ผู้ใหญ่")
+    case = latest_case(db, citizen.user_id)
+    assert case.topic == "hardship" and case.department == taxonomy.department("hardship")
+
+
+@pytest.mark.parametrize("story,about", [
+    ("เจ้าหน้าที่ศูนย์พูดจาไม่สุภาพ ตะคอกใส่ผม อยากร้องเรียนครับ", "เรื่อง: ร้องเรียน\n"),
+    ("ร้องเรียนค่ะ ขอเงินช่วยเหลือฉุกเฉินไปสามเดือน เจ้าหน้าที่ไม่สนใจเลย",
+     "เรื่อง: ร้องเรียน · เดือดร้อนค่าครองชีพ\n"),
+])
+def test_a_complaint_summary_names_no_topic_it_does_not_have_and_asks_no_one_in_need(citizen, story, about):
+    citizen.say(story)
+    answer_until(citizen, "ยืนยัน")
+    assert about in citizen.text()
+    assert "ผู้ต้องการความช่วยเหลือ" not in citizen.text()
+
+
+def test_a_mother_with_her_baby_on_the_street_is_a_homeless_family_with_the_child_noted(citizen, db):
+    citizen.say("แม่ลูกอ่อนนอนข้างถนน")
+    answer_questions(citizen)
+    case = latest_case(db, citizen.user_id)
+    assert case.topic == "homeless" and case.department == taxonomy.department("homeless")
+    assert case.subject_age_group == "child"
+
+
+def _cases_of(db, user_id):
+    from models import Case
+
+    db.expire_all()
+    return db.scalars(select(Case).where(Case.reporter_line_user_id == user_id)).all()
+
+
+def test_a_migrant_writing_again_during_the_emergency_questions_is_answered_in_their_script(citizen, db):
+    citizen.say("ကျွန်တော့်ကို ကူညီပါ အလုပ်ရှင်က ပိတ်ထားတယ်")
+    citizen.say("ကျွန်တော် အလုပ်ရှင်အိမ်မှာ ရှိတယ်")  # "I am at the employer's house"
+    assert "အကူအညီ လာနေပါပြီ" in citizen.text()  # help is coming, share a location: in Burmese
+    assert "แชร์ตำแหน่ง" in citizen.labels() and len(_cases_of(db, citizen.user_id)) == 1
+
+
+@pytest.mark.parametrize("again,script", [("ကူညီပါ", "အကူအညီ လာနေပါပြီ"), ("ကျွန်တော် ကြောက်တယ်", "စကားပြန်")])
+def test_a_migrant_writing_again_after_the_emergency_joins_the_open_case_in_their_script(citizen, db, line,
+                                                                                          again, script):
+    citizen.say("ကျွန်တော့်ကို ကူညီပါ အလုပ်ရှင်က ပိတ်ထားတယ်")
+    citizen.share_location(13.618, 100.694)
+    citizen.tap("ไม่สะดวกให้เบอร์")
+    case = latest_case(db, citizen.user_id)
+    citizen.say(again)
+    assert script in citizen.text() and case.case_no in citizen.text()
+    assert [k.case_no for k in _cases_of(db, citizen.user_id)] == [case.case_no]
+    assert again in latest_case(db, citizen.user_id).description

@@ -17,7 +17,7 @@ from handlers.turn import Input, Turn
 from intents import Classification
 from models import utcnow
 from simulator import events as ev
-from tests.conftest import FALLBACK_GROUP, HOTLINE_GROUP, answer_questions, latest_case
+from tests.conftest import FALLBACK_GROUP, HOTLINE_GROUP, answer_questions, answer_until, latest_case
 
 USER = "U" + "7" * 32
 
@@ -178,3 +178,31 @@ def test_an_answer_written_in_time_is_not_expired_by_a_worker_backlog(webhook, l
     texts = line.texts_to(user)
     assert "ยกเลิกแล้ว" in texts[-1] and not any("หมดเวลา" in t for t in texts)
 
+
+
+@pytest.mark.parametrize("typed,subject", [("สามีตีค่ะ", "self"), ("ผัวตีหนู", "self"),
+                                           ("แฟนทำร้ายหนูค่ะ", "self"), ("โดนแฟนทำร้ายค่ะ", "self"),
+                                           ("สามีตีลูกค่ะ", "other"), ("แม่โดนพ่อตีค่ะ", "other")])
+def test_partner_harming_the_writer_is_the_writer_who_needs_help(citizen, db, typed, subject):
+    citizen.say("ทะเลาะกันในบ้านบ่อยค่ะ")
+    assert "ตัวฉันเอง" in citizen.labels()  # the bot asks who needs help
+    citizen.say(typed)
+    answer_questions(citizen, age="ผู้ใหญ่")
+    assert latest_case(db, citizen.user_id).subject == subject
+
+
+@pytest.mark.parametrize("story,who", [
+    ("หนูอยากขอเงินอุดหนุนเด็กแรกเกิดให้ลูกค่ะ", None),
+    ("ขอเงินอุดหนุนเด็กแรกเกิดค่ะ", "ตัวฉันเอง"),
+    ("หนูขอเงินอุดหนุนบุตรแรกเกิดค่ะ ลูกเพิ่งคลอด", None),
+])
+def test_a_parent_asking_the_newborn_grant_is_not_shown_as_a_child_in_need(citizen, db, story, who):
+    citizen.say(story)
+    if who:
+        answer_until(citizen, who, topic="child_support")
+        citizen.tap(who)
+    answer_until(citizen, "ยืนยัน", topic="child_support")
+    assert "ตัวฉันเอง · เด็ก" not in citizen.text()
+    citizen.tap("ยืนยัน")
+    case = latest_case(db, citizen.user_id)
+    assert (case.topic, case.subject, case.subject_age_group) == ("child_support", "other", "child")

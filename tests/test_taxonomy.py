@@ -75,6 +75,12 @@ def test_the_protective_rules_of_the_spec() -> None:
     assert taxonomy.protective_topic("women_family", ["elderly"]) == "elderly_care"
     assert taxonomy.protective_topic("hardship", ["elderly"]) == "hardship"
     assert taxonomy.protective_topic("hardship", ["elderly"], ["helpless"]) == "elderly_care"
+    # A child with nowhere to sleep is child protection; with a parent, a homeless family,
+    # unless the child is in danger or hurt.
+    assert taxonomy.protective_topic("homeless", ["child"]) == "child_protection"
+    assert taxonomy.protective_topic("homeless", ["child"], ["parent_with_child"]) == "homeless"
+    assert taxonomy.protective_topic("homeless", ["child"], ["parent_with_child", "child_danger"]) \
+        == "child_protection"
 
 
 def test_thai_digits_become_arabic_digits() -> None:

@@ -33,6 +33,7 @@ from handlers.conversation.states import (
 from handlers.flex import case_confirmation_for
 from handlers.phone import find_phone, format_phone, normalize_phone, without_phones
 from handlers.turn import Input, Turn
+from intents import detect_language
 from models import Urgency
 from privacy import record_consent
 from referral import Place, extract_place, locate_text
@@ -59,11 +60,12 @@ def _own_mark(turn: Turn) -> dict[str, Any]:
     return dict(mark) if mark.get("state") == turn.conv.state else {}
 
 
-def retry(turn: Turn, given: Input, intro: str = "not_understood") -> str:
-    """An input the question cannot use: keep its words, ask once more, then move on."""
+def retry(turn: Turn, given: Input, intro: str = "not_understood", keep: bool = True) -> str:
+    """An input the question cannot use: keep its words (unless `keep` is False), ask once
+    more, then move on."""
     state = turn.conv.state
     kept = False
-    if given.kind == "text" and given.text.strip():
+    if keep and given.kind == "text" and given.text.strip():
         kept = _keep_words(turn, given.text)
     mark = _own_mark(turn)
     if (kept and state in _ASKED_BACK and not mark.get("question")
@@ -131,7 +133,7 @@ def _keep_words(turn: Turn, text: str) -> bool:
         if danger:
             # "เขามาแล้ว ถือมีด" at the phone question: the numbers again, never "invalid number".
             turn.say(*m.emergency_messages(turn.lang, case.topic))
-        turn.say(m.text(m.t("details_thanks", turn.lang)))
+        turn.say(m.text(_details_thanks(turn, text, case)))
         return True
     words = replies.clean(text)
     if len(words) < _STORY_MIN_CHARS or replies.is_unknown(text) or replies.is_answer_word_only(text):
@@ -140,6 +142,18 @@ def _keep_words(turn: Turn, text: str) -> bool:
     if not told.endswith(text.strip()):  # the give-up path may pass the same words again
         turn.remember(description=(told + "\n" + text.strip()).strip())
     return True
+
+
+def _details_thanks(turn: Turn, text: str, case: Any) -> str:
+    """"Received, sent to the staff" for words kept in an emergency; in Burmese, Lao or Khmer
+    the writer reads it in their script: help is coming (share a location), or we will call
+    back with an interpreter (send a number)."""
+    language = detect_language(text)
+    if language not in s.MIGRANT_LANGUAGES:
+        return m.t("details_thanks", turn.lang)
+    if turn.conv.state == EMERGENCY_PLACE:
+        return s.migrant_lines(language, "migrant_help_coming")
+    return s.migrant_lines(language, "migrant_callback", "\n\n", case_no=case.case_no)
 
 
 def skip_field(turn: Turn, field: str) -> str:
@@ -159,7 +173,8 @@ _UNKNOWN_ONLY_CHARS = 12  # "ไม่สะดวกบอก", "don't know": l
 def skip_own_field(turn: Turn, given: Input) -> str:
     """'ไม่ทราบ' / 'ไม่สะดวกบอก' / 'skip' to the question asked."""
     field = FIELD_OF[turn.conv.state]
-    if given.kind == "text" and len(replies.clean(given.text)) > _UNKNOWN_ONLY_CHARS:
+    if given.kind == "text" and len(replies.clean(given.text)) > _UNKNOWN_ONLY_CHARS and not (
+            field == "phone" and only_a_number(given.text)):
         # "ไม่รู้ค่ะ อยู่ใกล้ปอยเปต": the words after "don't know" still reach the staff.
         _keep_words(turn, given.text)
     if field == "phone" and given.kind == "text" and replies.asks_not_to_be_called(given.text):
@@ -335,7 +350,7 @@ def chose_topic(turn: Turn, given: Input) -> str:
     topic = given.params.get("v", "none")
     if topic not in taxonomy.topics() or topic == taxonomy.NONE:
         topic = "hardship"  # "something else": the welfare department screens it
-    turn.remember(topic=topic)
+    turn.remember(topic=topic, topic_guessed=False)
     age = taxonomy.topic(topic).age_group
     if age:
         turn.remember(age_group=age)
@@ -349,7 +364,8 @@ def chose_subject(turn: Turn, given: Input) -> str:
     value = given.params.get("v")
     if value == "unknown":
         return skip_field(turn, "subject")
-    turn.remember(subject="self" if value == "self" else "other")
+    subject = "self" if value == "self" else "other"
+    turn.remember(subject=s.helped_by_request(subject, turn.data.get("description", "")))
     return q.advance(turn)
 
 
@@ -628,10 +644,23 @@ def typed_phone(turn: Turn, given: Input) -> str:
         # "ไม่มีค่ะ", "ไม่สะดวก" are a refusal; "ไม่มีเงินซื้อยา" is more of the story.
         if replies.declines_phone(given.text) or replies.clean(given.text) in _NO_NUMBER:
             return declined_phone(turn, given)
-        return retry(turn, given, intro="phone_invalid")
+        # A refused number ("0812345") is no part of the story: not kept, never sent as details.
+        return retry(turn, given, intro="phone_invalid", keep=not only_a_number(given.text))
     _settle_phone(turn, phone)
     _keep_call_wishes(turn, given.text, phone)
     return q.next_question(turn)
+
+
+_NUMBER_RUN = re.compile(r"[+(]?\d[\d\s\-().]*")
+_PHONE_WORDS = re.compile(r"เบอร์(?:โทร(?:ศัพท์)?)?|โทร(?:ศัพท์)?|มือถือ|\btel\b\.?|\bphone\b|\bnumber\b|\bmy\b|\bis\b",
+                          re.IGNORECASE)
+
+
+def only_a_number(text: str) -> bool:
+    """True when a text is a number and little else ("0812345", "เบอร์ 0812 3456 ค่ะ")."""
+    digits = taxonomy.arabic_digits(text)
+    rest = _PHONE_WORDS.sub(" ", _NUMBER_RUN.sub(" ", digits))
+    return any(ch.isdigit() for ch in digits) and len(replies.clean(rest)) < 4
 
 
 def _keep_call_wishes(turn: Turn, text: str, phone: str) -> None:

@@ -208,8 +208,13 @@ def _phone_text(turn: Turn) -> str:
 def show_summary(turn: Turn) -> str:
     """Show what will be sent, with confirm / change / cancel."""
     lang, d = turn.lang, turn.data
-    body = m.t("summary", lang, topic=m.case_label(d.get("kind", "problem"), d.get("topic", "none"), lang),
-               subject=c.subject_label(d.get("subject"), d.get("age_group"), lang),
+    kind = d.get("kind", "problem")
+    topic = m.t("complaint_label", lang) if d.get("topic_guessed") else \
+        m.case_label(kind, d.get("topic", "none"), lang)
+    # A complaint is not asked who needs help: no "who: unknown" line unless it was told.
+    key = "summary_complaint" if kind == "complaint" and not (d.get("subject") or d.get("age_group")) \
+        else "summary"
+    body = m.t(key, lang, topic=topic, subject=c.subject_label(d.get("subject"), d.get("age_group"), lang),
                place=place_label(turn), phone=_phone_text(turn))
     turn.say(m.text(body, [m.postback(m.t("confirm", lang), a="confirm"),
                            m.postback(m.t("edit", lang), a="edit"), m.cancel_button(lang)]))

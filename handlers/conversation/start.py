@@ -99,6 +99,7 @@ def remember_early_answers(turn: Turn, text: str, cls: Any) -> None:
         turn.remember(place=place_dict(place.best, text))
     subject = replies.subject_of_story(text) or cls.subject
     if subject:
+        subject = helped_by_request(subject, text)
         turn.remember(subject=subject)
     age = taxonomy.topic(cls.topic).age_group or cls.age_group
     if age == "child" and subject == "self" and replies.tells_own_hardship(text):
@@ -107,6 +108,14 @@ def remember_early_answers(turn: Turn, text: str, cls: Any) -> None:
         age = _written_age_group(text)
     if age:
         turn.remember(age_group=age)
+
+
+def helped_by_request(subject: str, text: str) -> str:
+    """Who needs help: a parent asking for the newborn grant ("หนูขอเงินอุดหนุนเด็กแรกเกิด",
+    "ตัวฉันเอง") asks for their child, so the child (someone else), never "self · child"."""
+    if subject == "self" and m.service_for(text) == "child_support_grant":
+        return "other"
+    return subject
 
 
 def _written_age_group(text: str) -> str | None:
@@ -446,12 +455,22 @@ def _interpreter_note(language: str) -> str:
     return m.t("staff_interpreter", language=m.t(f"language_{language}"))
 
 
+def migrant_lines(language: str, key: str, sep: str = "\n", **values: Any) -> str:
+    """A text of texts.yaml in the writer's script (Burmese, Lao, Khmer), then Thai and English."""
+    return sep.join(m.t(key, lang, **values) for lang in (language, "th", "en"))
+
+
 def start_migrant(turn: Turn, given: Input, cls: Any) -> str:
     """Burmese, Lao or Khmer: danger → an emergency for the hotline and ATP; else a callback."""
     record_contact(turn, cls)
     text, language = given.text, cls.language
-    if replies.migrant_danger(text) or danger_now(cls, text):
-        note = m.text("\n".join(m.t("migrant_help_coming", lang) for lang in (language, "th", "en")))
+    danger = replies.migrant_danger(text) or danger_now(cls, text)
+    open_emergency = next((k for k in c.cases_of(turn.session, turn.user_id, limit=5) if k.is_open
+                           and k.urgency == Urgency.EMERGENCY and _recent(turn, k, RECENT_CASE_HOURS)), None)
+    if open_emergency is not None:
+        return _migrant_again(turn, open_emergency, text, language, danger)
+    if danger:
+        note = m.text(migrant_lines(language, "migrant_help_coming"))
         # The classifier's own reading when it has one (wanting to die, a husband's beating,
         # a fall); otherwise the worker held or exploited is a case for ATP.
         read = cls.urgency == Urgency.EMERGENCY and cls.topic != taxonomy.NONE
@@ -470,8 +489,26 @@ def start_migrant(turn: Turn, given: Input, cls: Any) -> str:
                           reporter=turn.user_id, language=language)
         case = c.create_case(turn.session, turn.settings, intake, None, turn.now)
         link_attachments(turn, case)
-    turn.say(m.text("\n\n".join(m.t("migrant_callback", lang, case_no=case.case_no)
-                                 for lang in (language, "th", "en")), m.main_menu("th")[3:]))
+    turn.say(m.text(migrant_lines(language, "migrant_callback", "\n\n", case_no=case.case_no),
+                    m.main_menu("th")[3:]))
+    turn.forget()
+    return IDLE
+
+
+def _migrant_again(turn: Turn, case: Case, text: str, language: str, danger: bool) -> str:
+    """Words from a migrant writer whose emergency case is open: they join it (the hotline reads
+    them at once), never a second case, and the answer is in the writer's script too."""
+    case.description = (case.description + "\n" + text).strip()
+    label = "⚠️ อันตรายตอนนี้" if danger else "ข้อความเพิ่ม"
+    c.add_details(turn.session, turn.settings, case, f"{label}: {text[:1000]}", public=m.t("staff_more_words"))
+    link_attachments(turn, case)
+    if danger:
+        turn.say(*m.emergency_messages("th", case.topic))
+        body = migrant_lines(language, "migrant_help_coming") + "\n" + case.case_no
+        turn.say(m.text(body, [m.location_button("th")] if not case.province_code else m.main_menu("th")[3:]))
+    else:
+        turn.say(m.text(migrant_lines(language, "migrant_callback", "\n\n", case_no=case.case_no),
+                        m.main_menu("th")[3:]))
     turn.forget()
     return IDLE
 
@@ -584,8 +621,18 @@ def start_complaint(turn: Turn, given: Input, cls: Any) -> str:
     turn.say(m.text(m.t("complaint_intro", turn.lang)))
     turn.remember(kind="complaint", topic=cls.topic if cls.topic != taxonomy.NONE else "hardship",
                   urgency=Urgency.NORMAL, description=given.text)
+    if not _names_a_topic(given.text, cls):
+        turn.remember(topic_guessed=True)  # the summary says "ร้องเรียน", not a made-up topic
     remember_early_answers(turn, given.text, cls)
     return advance(turn)
+
+
+def _names_a_topic(text: str, cls: Any) -> bool:
+    """Whether a complaint is about a matter of its own: a complaint about staff with no service
+    named is filed as hardship (the welfare department screens it), with no hardship words."""
+    from intents.classifier import analyse
+
+    return cls.topic != taxonomy.NONE and (cls.topic != "hardship" or "hardship" in analyse(text).cues)
 
 
 def answer_follow_up(turn: Turn, given: Input, cls: Any = None) -> str:

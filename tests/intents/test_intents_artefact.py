@@ -20,6 +20,30 @@ def test_shipped_model_matches_the_training_data() -> None:
     assert artefact.stored_fingerprint() == artefact.fingerprint()
 
 
+def _data_copy(tmp_path: Path, extra_cues: str) -> Path:
+    import shutil
+
+    from intents.resources import DATA_DIR, TRAINING_FILES
+
+    for name in (*TRAINING_FILES, "cues.yaml", "normalize.yaml", "model.yaml"):
+        shutil.copy(DATA_DIR / name, tmp_path / name)
+    with (tmp_path / "cues.yaml").open("a", encoding="utf-8") as handle:
+        handle.write(extra_cues)
+    return tmp_path
+
+
+def test_a_rule_only_cue_group_leaves_the_shipped_model_fresh(tmp_path: Path) -> None:
+    # A `feature: false` group gives the models no token: no retraining for it, and no
+    # training at every start because the file looked stale.
+    rule_only = "  loan_words:\n    feature: false\n    phrases: [ดอกโหด]\n"
+    assert artefact.fingerprint(_data_copy(tmp_path, rule_only)) == artefact.fingerprint()
+
+
+def test_a_feature_cue_group_makes_the_shipped_model_stale(tmp_path: Path) -> None:
+    feature = "  loan_words:\n    phrases: [ดอกโหด]\n"
+    assert artefact.fingerprint(_data_copy(tmp_path, feature)) != artefact.fingerprint()
+
+
 def test_dump_and_load_give_the_same_predictions(tmp_path: Path) -> None:
     rows = [r for r in training_rows() if r["kind"] != "problem"][:60] + [
         r for r in training_rows() if r["kind"] == "problem"][:60]

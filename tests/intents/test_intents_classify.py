@@ -324,3 +324,39 @@ def test_a_danger_cue_late_in_a_very_long_message_still_counts() -> None:
     result = classify(story + " ตอนนี้อยากตายมากค่ะ")
     assert result.topic == "suicide_risk"
     assert result.urgency == "emergency"
+
+
+LOAN_SHARK = [
+    # (text, topic) — threats from a creditor are hardship (debt), not violence in the family;
+    # a partner doing the harm, or a child's age written, still names the victim
+    ("เจ้าหนี้นอกระบบขู่จะทำร้ายลูกเมียผม", "hardship"),
+    ("ติดหนี้นอกระบบ โดนทวงหนี้ ขู่จะทำร้าย หนูเป็นผู้หญิงอยู่คนเดียวกับลูก", "hardship"),
+    ("เจ้าหนี้ขู่จะทำร้ายภรรยา ถ้าไม่จ่ายดอก", "hardship"),
+    ("ขู่ทวงหนี้ที่บ้าน ด่าแม่ด่าลูก ขู่จะตีลูก", "hardship"),
+    ("โดนทวงหนี้นอกระบบ ขู่จะมาทำร้าย ตอนนี้มาอยู่หน้าบ้านแล้ว", "hardship"),
+    ("ขู่ทวงหนี้ ทำร้ายร่างกายผมแล้ว", "hardship"),
+    ("โดนแก๊งทวงหนี้ขู่ ส่งข้อความมาขู่จะทำร้ายครอบครัว", "hardship"),
+    ("ผัวไปกู้หนี้นอกระบบ แล้วมาตีหนูเพราะเครียด", "domestic_violence"),
+    ("ลูกอายุ 12 โดนเจ้าหนี้นอกระบบลากตัวไปขู่ ทำร้าย", "child_protection"),
+]
+
+
+@pytest.mark.parametrize("text,topic", LOAN_SHARK)
+def test_loan_shark_threats_are_debt_unless_a_partner_or_a_child_is_harmed(text: str, topic: str) -> None:
+    assert classify(text).topic == topic
+
+
+@pytest.mark.parametrize("text,topic", [
+    # a parent with the child: a homeless family (the child noted), not a child alone
+    ("แม่ลูกอ่อนนอนข้างถนน", "homeless"),
+    ("เห็นแม่ลูกอ่อนนอนข้างถนนหน้าเซเว่น", "homeless"),
+    ("มีผู้หญิงอุ้มลูกเล็กนอนใต้สะพาน", "homeless"),
+    # a child alone, or a child in danger beside the parent, is still child protection
+    ("เด็กอายุ 8 ขวบนอนข้างถนนคนเดียว", "child_protection"),
+    ("เด็กเร่ร่อนนอนข้างถนน", "child_protection"),
+    ("มีแม่ลูกอ่อนอุ้มเด็กทารกมานั่งขอทานที่สะพานลอยทุกวัน เด็กตัวมอมแมม ตากแดดทั้งวัน", "child_protection"),
+])
+def test_a_homeless_parent_with_a_child_is_homeless_unless_the_child_is_alone_or_in_danger(text, topic):
+    result = classify(text)
+    assert result.topic == topic
+    assert result.age_group == "child"
