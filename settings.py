@@ -33,9 +33,10 @@ class Settings:
     worker_poll_seconds: float = 0.1
     line_timeout_seconds: float = 5.0
     outbox_concurrency: int = 8
-    # Worker processes lower their CPU priority by this much (os.nice): on a machine they share
-    # with the web, the webhook answers LINE first and the queue catches up a moment later.
-    worker_nice: int = 10
+    # Worker processes lower their CPU priority by this much (os.nice), so that on a machine
+    # they share with the web the webhook gets a core first. Off by default: measured with
+    # bench_surge.py it did not reliably lower the surge's ack p99 (README).
+    worker_nice: int = 0
     rate_limit_per_minute: int = 20
     conversation_idle_minutes: int = 30
     privacy_notice_version: str = "2026-11"

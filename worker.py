@@ -193,8 +193,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if settings.worker_nice:
-        # The web answers LINE first on a machine they share (README: WORKER_NICE); measured
-        # with bench_surge.py, the ack p99 of a surge fell with it and the events/s did not.
+        # The web gets a core first on a machine they share (README: WORKER_NICE).
         os.nice(settings.worker_nice)
     runtime = Runtime.build(settings)
     worker = Worker(runtime)
