@@ -2,7 +2,7 @@
 these tests, each with a calm counterpart that must stay calm: a person gone missing, a fever
 or confusion in an older person, someone alone who cannot walk and has run out of water, an
 older person dumped somewhere, a knife being sharpened, a victim who must go home to the
-abuser tonight."""
+abuser tonight, an abusive partner back in the house."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ DANGER = [
     "แฟนเก่าที่เคยทำร้ายหนูมาหน้าห้อง กำลังลับมีดอยู่ หนูล็อกประตูไว้",
     "เคส OSS-2569-000123 ค่ะ ตอนนี้ยายเริ่มพูดไม่รู้เรื่องแล้ว ตัวร้อนมาก",
     "ตามเรื่องที่แจ้งไว้ค่ะ ผัวเก่ากลับมาอีกแล้ว ยืนลับมีดอยู่หน้าบ้าน",
+    # A partner "back home" is the abuser back, not someone safe home.
+    "แจ้งไว้เมื่อวานค่ะ สามีกลับมาบ้านแล้ว ถือมีดด่าลูกอยู่",
     # A question that tells of today's danger is still an emergency (its kind stays inquiry).
     "สอบถามค่ะ ถ้าจะพาพ่อไปบ้านพักคนชราต้องทำยังไง ตอนนี้พ่ออยู่ตัวคนเดียว เดินไม่ได้ น้ำดื่มก็หมดแล้ว",
 ]
@@ -28,6 +30,8 @@ CALM = [
     "พ่อมีดลับเก่ง ขายมีดที่ตลาด อยากขอทุนประกอบอาชีพ",
     "เคสเมื่อวานค่ะ ตอนนี้ยายพูดรู้เรื่องแล้ว ขอบคุณมากค่ะ",
     "ตามเรื่องค่ะ ตาที่หายตัวไปเจอแล้วนะคะ อยู่กับญาติแล้ว",
+    "สามีที่หายไปสามวันกลับมาบ้านแล้วค่ะ ขอบคุณที่ช่วยตามหา",
+    "ผัวกลับมาบ้านแล้วค่ะ ขอยกเลิกเรื่องที่แจ้งหาย",
 ]
 
 
